@@ -1,0 +1,102 @@
+import Foundation
+
+/// How rounds are split between testing and key (SECURITY-MATH §4.1).
+public enum ProtocolMode: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Protocol 1: uniform inputs in every round; a random fraction of rounds is tested; the
+    /// raw key is every untested round with inputs `(0, 0)` (about a quarter of them).
+    case paper
+    /// Beyond the paper: a public random bit, revealed after all measurements, marks each
+    /// round test (probability `gamma`, uniform inputs) or key (inputs `(0, 0)`).
+    case spotCheck = "spot-check"
+}
+
+/// The classical parameters of a run that decide how much key a number of rounds gives.
+public struct FiniteSizeParameters: Sendable, Hashable {
+    public var mode: ProtocolMode
+    /// The fraction of rounds used for testing (`gamma` in spot-check mode).
+    public var testFraction: Double
+    public var epsilonPE: Double
+    public var epsilonPA: Double
+    /// `t`, the length of the verification hash; `eps_cor = 2^-t`.
+    public var verificationBits: Int
+    /// `f >= 1`: syndrome bits disclosed per Shannon-minimum bit `h(delta)`.
+    public var reconciliationEfficiency: Double
+
+    public init(mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
+                epsilonPA: Double = 5e-10, verificationBits: Int = 64, reconciliationEfficiency: Double = 1.2) {
+        self.mode = mode
+        self.testFraction = testFraction
+        self.epsilonPE = epsilonPE
+        self.epsilonPA = epsilonPA
+        self.verificationBits = verificationBits
+        self.reconciliationEfficiency = reconciliationEfficiency
+    }
+
+    /// Total soundness `eps_sec = eps_PE + eps_PA`.
+    public var epsilonSecurity: Double { epsilonPE + epsilonPA }
+}
+
+/// The expected outcome of a run of `rounds` rounds on boxes with errors `(eps, delta)`.
+public struct PlanPoint: Sendable, Hashable, Codable {
+    public let rounds: Int
+    public let testRounds: Int
+    public let rawKeyBits: Int
+    public let epsilonUpper: Double
+    public let leakedBits: Int
+    /// The §4.6 key length, at least 0.
+    public let keyBits: Int
+    public var keyBitsPerRound: Double { Double(keyBits) / Double(rounds) }
+}
+
+/// Finite-size planning: key length against the number of rounds, assuming the observed
+/// errors equal their expected values.
+public enum FiniteSizePlan {
+    /// The expected split of `rounds` and the resulting key length.
+    public static func point(rounds: Int, epsilon: Double, delta: Double, parameters: FiniteSizeParameters) -> PlanPoint {
+        let testRounds = Int((Double(rounds) * parameters.testFraction).rounded())
+        let untested = rounds - testRounds
+        let rawKeyBits = parameters.mode == .paper ? untested / 4 : untested
+        guard testRounds > 0, rawKeyBits > 0 else {
+            return PlanPoint(rounds: rounds, testRounds: testRounds, rawKeyBits: rawKeyBits,
+                             epsilonUpper: 1, leakedBits: 0, keyBits: 0)
+        }
+        let epsilonUpper = ParameterEstimation.upperBound(observed: epsilon, testRounds: testRounds,
+                                                          rawKeyBits: rawKeyBits, epsilonPE: parameters.epsilonPE)
+        let syndrome = Int((parameters.reconciliationEfficiency * Double(rawKeyBits) * binaryEntropy(delta)).rounded(.up))
+        let leaked = syndrome + parameters.verificationBits
+        let length = epsilonUpper >= 0.25 ? 0 : FiniteSizeKey.length(rawKeyBits: rawKeyBits, epsilonUpper: epsilonUpper,
+                                                                      leakedBits: leaked, epsilonPA: parameters.epsilonPA)
+        return PlanPoint(rounds: rounds, testRounds: testRounds, rawKeyBits: rawKeyBits,
+                         epsilonUpper: epsilonUpper, leakedBits: leaked, keyBits: max(0, length))
+    }
+
+    /// The smallest number of rounds (within bisection on an integer grid) that gives a
+    /// positive key, or `nil` when none up to `limit` does (for example when the asymptotic
+    /// rate is not positive).
+    public static func minimumRounds(epsilon: Double, delta: Double, parameters: FiniteSizeParameters,
+                                     limit: Int = 1 << 50) -> Int? {
+        func positive(_ n: Int) -> Bool { point(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).keyBits > 0 }
+        var high = 16
+        while !positive(high) {
+            guard high <= limit / 2 else { return nil }
+            high *= 2
+        }
+        var low = high / 2
+        while high - low > 1 {
+            let mid = low + (high - low) / 2
+            if positive(mid) { high = mid } else { low = mid }
+        }
+        return high
+    }
+
+    /// Points at `count` logarithmically spaced round counts from `from` to `to`.
+    public static func curve(from: Int, to: Int, count: Int, epsilon: Double, delta: Double,
+                             parameters: FiniteSizeParameters) -> [PlanPoint] {
+        precondition(from >= 1 && to >= from && count >= 2)
+        let low = log10(Double(from)), high = log10(Double(to))
+        return (0..<count).map { i in
+            let rounds = Int(pow(10, low + (high - low) * Double(i) / Double(count - 1)).rounded())
+            return point(rounds: rounds, epsilon: epsilon, delta: delta, parameters: parameters)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct DIQKD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diqkd",
+        abstract: "Device-independent quantum key distribution secure against non-signalling adversaries.",
+        discussion: """
+            Implements the protocol and security bounds of Hänggi, Renner and Wolf, "Efficient \
+            device-independent quantum key distribution". Exit codes: 0 success, 2 usage or input \
+            error, 3 the protocol aborted by design (no key written), 1 anything else.
+            """,
+        subcommands: [Rate.self, Plan.self, Region.self]
+    )
+
+    /// Runs the command line, mapping every usage error to exit code 2 as SPEC.md requires
+    /// (swift-argument-parser's own default is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
+            Foundation.exit(error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = DIQKD.message(for: error)
+            FileHandle.standardError.write(Data("diqkd: \(message)\n".utf8))
+            Foundation.exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
+        }
+    }
+}
+
+/// An error with its SPEC.md exit code and one sentence for the user.
+struct CLIError: Error {
+    let code: Int32
+    let message: String
+
+    static func usage(_ message: String) -> CLIError { CLIError(code: 2, message: message) }
+    static func aborted(_ message: String) -> CLIError { CLIError(code: 3, message: message) }
+    static func failure(_ message: String) -> CLIError { CLIError(code: 1, message: message) }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Writes machine-readable results: one JSON document on stdout.
+enum JSONOutput {
+    static func print<T: Encodable>(_ value: T, pretty: Bool = true) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+}
+
+/// Writes a file atomically, so that a failure never leaves a partial file behind.
+func writeAtomically(_ text: String, to path: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw CLIError.failure("cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
+/// Formats a number for human-readable output with `digits` significant digits.
+func formatted(_ value: Double, digits: Int = 6) -> String {
+    String(format: "%.\(digits)g", value)
+}
+
+/// Formats an integer with thin grouping for readability.
+func grouped(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var out = ""
+    for (i, c) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+        out.append(c)
+    }
+    return value < 0 ? "-" + out : out
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import SecurityBounds
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Finite-size key length against the number of rounds, and the fewest rounds for a key.",
+        discussion: """
+            The key length is SECURITY-MATH §4.6 evaluated at the expected test and raw-key counts, \
+            with the observed errors equal to the model's.
+
+            Examples:
+              diqkd plan --visibility 0.99 --svg plan.svg
+              diqkd plan --epsilon 0.19 --delta 0.01 --mode paper --test-fraction 0.2 --json
+            """
+    )
+
+    @OptionGroup var errors: ErrorRateOptions
+    @OptionGroup var classical: FiniteSizeOptions
+
+    @Option(help: "Assumed reconciliation efficiency f >= 1 (syndrome bits per n h(delta)).")
+    var reconciliationEfficiency: Double = 1.2
+
+    @Option(help: "Smallest number of rounds on the curve (default: chosen around the minimum).")
+    var minRounds: Int?
+
+    @Option(help: "Largest number of rounds on the curve.")
+    var maxRounds: Int?
+
+    @Option(help: "Number of points on the curve, 2 to 10000.")
+    var points: Int = 61
+
+    @Option(help: "Write key length and key per round against rounds as an SVG file.")
+    var svg: String?
+
+    @Flag(help: "Print a JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        guard reconciliationEfficiency.isFinite, reconciliationEfficiency >= 1 else {
+            throw CLIError.usage("--reconciliation-efficiency must be at least 1 (got \(reconciliationEfficiency)).")
+        }
+        guard (2...10_000).contains(points) else {
+            throw CLIError.usage("--points must be between 2 and 10000 (got \(points)).")
+        }
+        let parameters = try classical.parameters(reconciliationEfficiency: reconciliationEfficiency)
+        let (epsilon, delta, _) = try errors.resolve()
+        var range: ClosedRange<Int>?
+        if minRounds != nil || maxRounds != nil {
+            let low = minRounds ?? 1000, high = maxRounds ?? low * 100_000
+            guard low >= 1, high > low, high <= 1 << 50 else {
+                throw CLIError.usage("--min-rounds and --max-rounds need 1 <= min < max <= 2^50 (got \(low) and \(high)).")
+            }
+            range = low...high
+        }
+        let report = PlanReport(epsilon: epsilon, delta: delta, parameters: parameters, rounds: range, count: points)
+        if let svg { try writeAtomically(Figures.plan(report), to: svg) }
+        if json {
+            try JSONOutput.print(report)
+            return
+        }
+        print("eps \(formatted(epsilon)), delta \(formatted(delta)); mode \(parameters.mode.rawValue), test fraction "
+              + "\(parameters.testFraction), eps_sec \(formatted(parameters.epsilonSecurity)), f \(reconciliationEfficiency)")
+        print("asymptotic key per raw-key round: \(formatted(report.asymptoticRate)); per round: \(formatted(report.asymptoticKeyPerRound))")
+        if let minimum = report.minimumRounds {
+            print("minimum rounds for a positive key: \(grouped(minimum))")
+        } else {
+            print("no positive key at any number of rounds for these parameters")
+        }
+        print("")
+        print("         rounds         raw key    eps_up        key bits   key/round")
+        let stride = max(1, report.points.count / 12)
+        for (i, p) in report.points.enumerated() where i % stride == 0 || i == report.points.count - 1 {
+            let row = [grouped(p.rounds).leftPadded(15), grouped(p.rawKeyBits).leftPadded(15),
+                       formatted(p.epsilonUpper, digits: 4).leftPadded(9), grouped(p.keyBits).leftPadded(15),
+                       formatted(p.keyBitsPerRound, digits: 4).leftPadded(11)]
+            print(row.joined(separator: " "))
+        }
+        if let svg { print("wrote \(svg)") }
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

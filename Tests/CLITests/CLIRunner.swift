@@ -1,0 +1,47 @@
+import Foundation
+
+/// The outcome of one run of the `diqkd` executable.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    func json() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
+    }
+}
+
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}
+
+/// Runs the built `diqkd` executable, which sits beside the test bundle.
+func diqkd(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent("diqkd")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Drain stderr on another thread while stdout is read here, so neither pipe can fill up
+    // and block the child.
+    let errors = Collected()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        errors.data = err.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    return CLIResult(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                     stderr: String(decoding: errors.data, as: UTF8.self))
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
