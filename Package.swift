@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "NonSignaling", targets: ["NonSignaling"]),
         .library(name: "SecurityBounds", targets: ["SecurityBounds"]),
         .library(name: "Simulation", targets: ["Simulation"]),
+        .library(name: "Hashing", targets: ["Hashing"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
+        .library(name: "Reconciliation", targets: ["Reconciliation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,19 +19,28 @@ let package = Package(
     targets: [
         .target(name: "NonSignaling"),
         .target(name: "SecurityBounds", dependencies: ["NonSignaling"]),
-        .target(name: "Simulation", dependencies: ["NonSignaling"]),
+        .target(name: "Simulation", dependencies: ["NonSignaling", "Protocol", "Hashing", "Randomness"]),
+        .target(name: "Protocol", dependencies: ["Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .target(name: "Plotting"),
+        .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Hashing", dependencies: ["CCarryless"]),
+        .target(name: "Randomness"),
+        .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
-                "NonSignaling", "SecurityBounds", "Simulation", "Plotting",
+                "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
+                "Reconciliation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "NonSignalingTests", dependencies: ["NonSignaling"]),
         .testTarget(name: "SecurityBoundsTests", dependencies: ["SecurityBounds", "Simulation"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "CLITests", dependencies: ["diqkd"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),
+        .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
     ]
 )

@@ -5,7 +5,7 @@ import Simulation
 
 /// Flags describing the honest devices of Section 6.4.
 struct DeviceModelOptions: ParsableArguments {
-    @Option(help: "Werner visibility V of the entangled state, in [0, 1].")
+    @Option(help: "Werner visibility V of the entangled state, in [0, 1] (default 1; 0.99 for simulate).")
     var visibility: Double?
 
     @Option(help: "Detector efficiency, in [0, 1]; a missing click counts as output 0.")
@@ -21,9 +21,9 @@ struct DeviceModelOptions: ParsableArguments {
     var isGiven: Bool { visibility != nil || detectionEfficiency != nil || aliceAngles != nil || bobAngles != nil }
 
     /// The model, with defaults for flags not given; throws a usage error naming the bad flag.
-    func model() throws -> QuantumDeviceModel {
+    func model(defaultVisibility: Double = 1) throws -> QuantumDeviceModel {
         let model = QuantumDeviceModel(
-            visibility: visibility ?? 1,
+            visibility: visibility ?? defaultVisibility,
             detectionEfficiency: detectionEfficiency ?? 1,
             aliceAngles: try aliceAngles.map { try angles($0, flag: "--alice-angles") } ?? QuantumDeviceModel.figure14Alice,
             bobAngles: try bobAngles.map { try angles($0, flag: "--bob-angles") } ?? QuantumDeviceModel.figure14Bob)

@@ -1,0 +1,148 @@
+import Hashing
+import Randomness
+import Reconciliation
+import SecurityBounds
+
+/// Alice's side of the protocol as a state machine: she owns her device (until she has
+/// measured), her randomness, inputs and outputs, and talks to Bob only through the messages
+/// she returns.
+public struct Alice {
+    private enum State {
+        case idle
+        case awaitingBobInputs
+        case awaitingTestOutputs
+        case awaitingReconciled
+        case awaitingVerified
+        case finished
+    }
+
+    public let configuration: ProtocolConfiguration
+    private var state = State.idle
+    private var device: (any Device)?
+    private var randomness: PartyRandomness
+    private let progress: ProgressHandler?
+
+    private var inputs = BitVector(count: 0)
+    private var outputs = BitVector(count: 0)
+    private var test = BitVector(count: 0)
+    private var bobInputs = BitVector(count: 0)
+    private var selection: RoundSelection?
+    private var rawKey = BitVector(count: 0)
+    private var plan: SyndromeReconciliation.Plan?
+
+    /// What Alice ends with.
+    public private(set) var outcome: PartyOutcome?
+    /// Her account of the run (public quantities only).
+    public private(set) var ledger = Ledger()
+
+    public init(configuration: ProtocolConfiguration, device: any Device, randomness: PartyRandomness,
+                progress: ProgressHandler? = nil) {
+        self.configuration = configuration
+        self.device = device
+        self.randomness = randomness
+        self.progress = progress
+    }
+
+    /// Chooses inputs, measures every round and opens the conversation.
+    public mutating func start() -> [Message] {
+        precondition(state == .idle, "start() once")
+        let n = configuration.rounds
+        var messages: [Message] = []
+        switch configuration.mode {
+        case .spotCheck:
+            test = RandomBits.bernoulli(count: n, probability: configuration.testFraction, using: &randomness)
+            inputs = RandomBits.inputs(uniformRounds: test, using: &randomness)
+            messages.append(.testMarks(test))
+        case .paper:
+            inputs = BitVector.random(count: n, using: &randomness)
+            messages.append(.begin(rounds: n))
+        }
+        outputs = device!.measureAll(inputs, stage: "measurement", progress: progress)
+        device = nil  // Measured: the device goes back to the lab; nothing of it stays with Alice.
+        state = .awaitingBobInputs
+        return messages
+    }
+
+    /// Handles one message from Bob and returns Alice's replies.
+    public mutating func receive(_ message: Message) -> [Message] {
+        switch (state, message) {
+        case (_, .abort(let reason)):
+            finish(.aborted(reason: reason))
+            return []
+        case (.awaitingBobInputs, .inputs(let v)):
+            return announce(bobInputs: v)
+        case (.awaitingTestOutputs, .testOutputs(let y)):
+            return estimate(bobTestOutputs: y)
+        case (.awaitingReconciled, .reconciled):
+            let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: configuration.verificationBits, using: &randomness)
+            state = .awaitingVerified
+            return [.verification(seed: hash.seed, hash: hash.hash(rawKey))]
+        case (.awaitingVerified, .verified):
+            return amplify()
+        default:
+            return abort("Alice received \(message.kind) out of order")
+        }
+    }
+
+    private mutating func announce(bobInputs v: BitVector) -> [Message] {
+        guard v.count == configuration.rounds else { return abort("Bob announced \(v.count) inputs for \(configuration.rounds) rounds") }
+        bobInputs = v
+        var messages: [Message] = [.inputs(inputs)]
+        if configuration.mode == .paper {
+            test = RandomBits.bernoulli(count: configuration.rounds, probability: configuration.testFraction, using: &randomness)
+            messages.append(.testSelection(test))
+        }
+        selection = RoundSelection(test: test, aliceInputs: inputs, bobInputs: v)
+        messages.append(.testOutputs(outputs.gather(test)))
+        state = .awaitingTestOutputs
+        return messages
+    }
+
+    private mutating func estimate(bobTestOutputs y: BitVector) -> [Message] {
+        guard let selection, y.count == selection.testRounds else { return abort("Bob announced the wrong number of test outputs") }
+        let estimate = ParameterEstimate(selection: selection, aliceInputs: inputs, bobInputs: bobInputs,
+                                         aliceOutputs: outputs, bobOutputs: y.scatter(into: selection.test),
+                                         epsilonPE: configuration.epsilonPE)
+        ledger.estimate = estimate
+        let sizing = KeySizing(estimate: estimate, configuration: configuration)
+        ledger.designErrorRate = sizing.designErrorRate
+        ledger.reconciliationEfficiency = sizing.efficiency
+        if let reason = sizing.abortReason { return abort(reason) }
+        rawKey = outputs.gather(selection.rawKey)
+        // Alice's outputs and inputs are no longer needed beyond the raw key.
+        outputs = BitVector(count: 0)
+        let plan = SyndromeReconciliation.plan(rawKeyBits: rawKey.count, errorRate: sizing.designErrorRate,
+                                               efficiency: sizing.efficiency, frameBits: configuration.frameBits,
+                                               codeSeed: randomness.next())
+        self.plan = plan
+        ledger.syndromeBits = plan.totalSyndromeBits
+        state = .awaitingReconciled
+        progress?("reconciliation", 0)
+        return [.syndromes(plan: plan, bits: SyndromeReconciliation.syndromes(of: rawKey, plan: plan))]
+    }
+
+    private mutating func amplify() -> [Message] {
+        guard let estimate = ledger.estimate, let plan else { return abort("internal state lost before amplification") }
+        let length = FiniteSizeKey.length(rawKeyBits: rawKey.count, epsilonUpper: estimate.epsilonUpper,
+                                          leakedBits: plan.totalSyndromeBits + configuration.verificationBits,
+                                          epsilonPA: configuration.epsilonPA)
+        guard length > 0 else { return abort("no key left after reconciliation leakage (length \(length))") }
+        let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: length, using: &randomness)
+        let key = SecretBits(hash.hash(rawKey))
+        ledger.verificationBits = configuration.verificationBits
+        ledger.keyBits = length
+        finish(.key(key))
+        return [.privacyAmplification(seed: hash.seed, keyBits: length)]
+    }
+
+    private mutating func abort(_ reason: String) -> [Message] {
+        finish(.aborted(reason: reason))
+        return [.abort(reason: reason)]
+    }
+
+    private mutating func finish(_ result: PartyOutcome) {
+        outcome = result
+        state = .finished
+        rawKey.wipe()
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import SecurityBounds
+
+/// The parameters both parties agree on before a run.
+public struct ProtocolConfiguration: Sendable, Hashable {
+    public var rounds: Int
+    public var mode: ProtocolMode
+    /// The fraction of rounds tested (`gamma` in spot-check mode).
+    public var testFraction: Double
+    public var epsilonPE: Double
+    public var epsilonPA: Double
+    /// `t`: verification hash length; `eps_cor = 2^-t`.
+    public var verificationBits: Int
+    /// Bits per reconciliation frame.
+    public var frameBits: Int
+
+    public init(rounds: Int, mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
+                epsilonPA: Double = 5e-10, verificationBits: Int = 64, frameBits: Int = 1 << 16) {
+        self.rounds = rounds
+        self.mode = mode
+        self.testFraction = testFraction
+        self.epsilonPE = epsilonPE
+        self.epsilonPA = epsilonPA
+        self.verificationBits = verificationBits
+        self.frameBits = frameBits
+    }
+
+    /// A parameter outside its range, named as the command line names it.
+    public struct InvalidParameter: Error, Sendable, CustomStringConvertible {
+        public let flag: String
+        public let description: String
+    }
+
+    /// Checks every range before any work is done.
+    public func validate() throws(InvalidParameter) {
+        guard rounds >= 1 else { throw InvalidParameter(flag: "--rounds", description: "--rounds must be positive (got \(rounds))") }
+        guard rounds <= 1 << 34 else {
+            throw InvalidParameter(flag: "--rounds", description: "--rounds must be at most 2^34 for an in-memory run (got \(rounds))")
+        }
+        guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
+            throw InvalidParameter(flag: "--test-fraction", description: "--test-fraction must be strictly between 0 and 1 (got \(testFraction))")
+        }
+        guard epsilonPE > 0, epsilonPE < 1 else {
+            throw InvalidParameter(flag: "--epsilon-pe", description: "--epsilon-pe must be strictly between 0 and 1 (got \(epsilonPE))")
+        }
+        guard epsilonPA > 0, epsilonPA < 1 else {
+            throw InvalidParameter(flag: "--epsilon-pa", description: "--epsilon-pa must be strictly between 0 and 1 (got \(epsilonPA))")
+        }
+        guard (1...1024).contains(verificationBits) else {
+            throw InvalidParameter(flag: "--verification-bits", description: "--verification-bits must be between 1 and 1024 (got \(verificationBits))")
+        }
+        guard frameBits >= 1024 else {
+            throw InvalidParameter(flag: "--frame-bits", description: "--frame-bits must be at least 1024 (got \(frameBits))")
+        }
+    }
+}
+
+/// Reconciliation efficiency needed by the project's current codes (regular column-weight-3
+/// LDPC with sum-product decoding on 2^16-bit frames), measured on the binary symmetric channel
+/// with a 5-10% margin, as a function of the design error rate. Interpolated in `log p`.
+public enum ReconciliationMargin {
+    static let table: [(p: Double, f: Double)] = [
+        (0.001, 3.4), (0.002, 2.8), (0.005, 2.2), (0.01, 1.95), (0.02, 1.7), (0.03, 1.6), (0.05, 1.5), (0.1, 1.45),
+    ]
+
+    public static func efficiency(errorRate p: Double) -> Double {
+        if p <= table.first!.p { return table.first!.f }
+        if p >= table.last!.p { return table.last!.f }
+        let k = table.firstIndex { $0.p >= p }!
+        let (p0, f0) = table[k - 1], (p1, f1) = table[k]
+        let t = (log(p) - log(p0)) / (log(p1) - log(p0))
+        return f0 + t * (f1 - f0)
+    }
+
+    /// The error rate to size codes for: the test-round estimate plus three standard deviations
+    /// and one count, so that an unlucky estimate rarely undersizes the code.
+    public static func designErrorRate(errors: Int, samples: Int) -> Double {
+        guard samples > 0 else { return 0.5 }
+        let estimate = Double(errors) / Double(samples)
+        return min(0.5, estimate + 3 * (estimate * (1 - estimate) / Double(samples)).squareRoot() + 1 / Double(samples))
+    }
+}

@@ -1,0 +1,111 @@
+import Dispatch
+import Foundation
+import Hashing
+import SecurityBounds
+
+/// One-way syndrome reconciliation of a whole raw key, frame by frame (SECURITY-MATH §4.3).
+///
+/// Alice cuts her raw key into frames, computes an LDPC syndrome for each, and sends them in
+/// one message. Bob decodes each frame; a frame that fails is reported, never dropped.
+public enum SyndromeReconciliation {
+    /// The public description of the codes: enough for Bob to rebuild every matrix.
+    public struct Plan: Sendable, Hashable, Codable {
+        public let rawKeyBits: Int
+        public let frameBits: Int
+        /// Syndrome length of each frame.
+        public let syndromeBits: [Int]
+        /// The error rate the codes were sized for (Bob's decoder assumes it too).
+        public let designErrorRate: Double
+        public let columnWeight: Int
+        /// The public seed of the code construction.
+        public let codeSeed: UInt64
+
+        public var frames: Int { syndromeBits.count }
+        public var totalSyndromeBits: Int { syndromeBits.reduce(0, +) }
+
+        public func frameRange(_ k: Int) -> Range<Int> {
+            (k * frameBits)..<min(rawKeyBits, (k + 1) * frameBits)
+        }
+
+        public func code(frame k: Int) -> LDPCCode {
+            LDPCCode(variables: frameRange(k).count, checks: syndromeBits[k], columnWeight: columnWeight,
+                     seed: codeSeed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
+        }
+    }
+
+    /// Sizes the codes: each frame discloses `ceil(f n_frame h(p))` bits.
+    ///
+    /// - Parameters:
+    ///   - errorRate: the design crossover probability (the estimate plus a margin).
+    ///   - efficiency: `f`, the ratio to the Shannon minimum; regular column-weight-3 codes with
+    ///     min-sum decoding need about 1.3 or more at the error rates of this protocol.
+    public static func plan(rawKeyBits n: Int, errorRate: Double, efficiency: Double, frameBits: Int = 1 << 16,
+                            columnWeight: Int = 3, codeSeed: UInt64) -> Plan {
+        precondition(n >= 1 && frameBits >= 1 && efficiency >= 1)
+        let p = min(max(errorRate, 1e-4), 0.5)
+        let frames = (n + frameBits - 1) / frameBits
+        let syndromeBits = (0..<frames).map { k -> Int in
+            let length = min(n, (k + 1) * frameBits) - k * frameBits
+            return min(length, max(columnWeight + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
+        }
+        return Plan(rawKeyBits: n, frameBits: frameBits, syndromeBits: syndromeBits, designErrorRate: p,
+                    columnWeight: columnWeight, codeSeed: codeSeed)
+    }
+
+    /// Alice's syndromes, one per frame, concatenated. Frames are independent, so they are
+    /// computed on all cores.
+    public static func syndromes(of x: BitVector, plan: Plan) -> BitVector {
+        precondition(x.count == plan.rawKeyBits)
+        let perFrame = FrameResults<BitVector>(count: plan.frames)
+        DispatchQueue.concurrentPerform(iterations: plan.frames) { k in
+            perFrame[k] = plan.code(frame: k).syndrome(x.slice(plan.frameRange(k)))
+        }
+        var all = BitVector(count: 0)
+        for k in 0..<plan.frames { all.append(contentsOf: perFrame[k]!) }
+        return all
+    }
+
+    /// Bob's result.
+    public enum Correction: Sendable {
+        case corrected(BitVector, iterations: [Int])
+        /// Decoding found no string matching the syndrome of this frame.
+        case failed(frame: Int)
+    }
+
+    /// Bob corrects his raw key `y` to Alice's. Frames are decoded independently, on all cores.
+    public static func correct(_ y: BitVector, syndromes: BitVector, plan: Plan) -> Correction {
+        precondition(y.count == plan.rawKeyBits && syndromes.count == plan.totalSyndromeBits)
+        let offsets = plan.syndromeBits.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let outcomes = FrameResults<SyndromeDecoder.Outcome>(count: plan.frames)
+        DispatchQueue.concurrentPerform(iterations: plan.frames) { k in
+            let code = plan.code(frame: k)
+            outcomes[k] = SyndromeDecoder(code: code).decode(y.slice(plan.frameRange(k)),
+                                                             syndrome: syndromes.slice(offsets[k]..<offsets[k + 1]),
+                                                             errorRate: plan.designErrorRate)
+        }
+        var corrected = BitVector(count: 0)
+        var iterations: [Int] = []
+        for k in 0..<plan.frames {
+            guard let frame = outcomes[k]!.corrected else { return .failed(frame: k) }
+            iterations.append(outcomes[k]!.iterations)
+            corrected.append(contentsOf: frame)
+        }
+        return .corrected(corrected, iterations: iterations)
+    }
+}
+
+/// One slot per frame, written by parallel workers (each slot by exactly one), read after
+/// they have all finished.
+final class FrameResults<Value>: @unchecked Sendable {
+    private var values: [Value?]
+    private let lock = NSLock()
+
+    init(count: Int) {
+        values = Array(repeating: nil, count: count)
+    }
+
+    subscript(index: Int) -> Value? {
+        get { lock.withLock { values[index] } }
+        set { lock.withLock { values[index] = newValue } }
+    }
+}

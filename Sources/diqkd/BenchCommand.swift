@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import Hashing
+import Protocol
+import Randomness
+import Reconciliation
+import SecurityBounds
+import Simulation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks, one JSON object per line.",
+        discussion: """
+            Build with `swift build -c release` for meaningful numbers.
+
+            Examples:
+              diqkd bench simulate --json
+              diqkd bench toeplitz --json
+              diqkd bench reconcile --qber 0.02 --frame 65536 --json
+            """,
+        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self]
+    )
+}
+
+/// Seconds elapsed while running `body`.
+func measureSeconds(_ body: () -> Void) -> Double {
+    let clock = ContinuousClock()
+    let elapsed = clock.measure(body)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+/// Writes one benchmark result as a JSON line on stdout (or a readable line without `--json`).
+func emit(_ fields: [String: Any], json: Bool) throws {
+    if json {
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    } else {
+        let line = fields.keys.sorted().map { key -> String in
+            let value = fields[key]!
+            if let d = value as? Double { return "\(key)=\(formatted(d, digits: 5))" }
+            return "\(key)=\(value)"
+        }.joined(separator: " ")
+        print(line)
+    }
+}
+
+/// The peak resident memory of this process since the last reset, in bytes (Linux).
+enum PeakMemory {
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func bytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kib * 1024
+    }
+}
+
+struct SimulateBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Times a default `simulate` run stage by stage, and the simulated devices alone.")
+
+    @Option(help: "Number of rounds.")
+    var rounds: Int = 10_000_000
+
+    @Option(help: "Werner visibility of the simulated devices.")
+    var visibility: Double = 0.99
+
+    @Flag(help: "JSON lines.")
+    var json = false
+
+    func run() throws {
+        let configuration = ProtocolConfiguration(rounds: rounds)
+        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        guard (0...1).contains(visibility) else { throw CLIError.usage("--visibility must be between 0 and 1 (got \(visibility)).") }
+        let model = QuantumDeviceModel(visibility: visibility)
+        // The devices alone: both sides measure every round with random inputs.
+        var rng = Xoshiro256(seed: 1)
+        let u = BitVector.random(count: rounds, using: &rng), v = BitVector.random(count: rounds, using: &rng)
+        let devices = BoxSource(box: model.behaviour, seed: 2).makeDevices()
+        let deviceSeconds = measureSeconds {
+            _ = devices.alice.measure(u)
+            _ = devices.bob.measure(v)
+        }
+        let result = SimulatedRun.run(model: model, configuration: configuration, seed: 3)
+        let report = result.report
+        let post = ["estimation", "reconciliation", "verification", "amplification"].reduce(0.0) { $0 + (report.stageSeconds[$1] ?? 0) }
+        var fields: [String: Any] = [
+            "benchmark": "simulate", "rounds": rounds, "seconds": report.seconds, "keyBits": report.keyBits,
+            "rawKeyBits": report.rawKeyBits, "aborted": report.aborted,
+            "deviceRoundsPerSecond": Double(rounds) / deviceSeconds,
+            "postProcessingMbitPerSecond": Double(report.rawKeyBits) / post / 1e6,
+        ]
+        for (stage, seconds) in report.stageSeconds { fields["\(stage)Seconds"] = seconds }
+        try emit(fields, json: json)
+    }
+}
+
+struct ToeplitzBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "toeplitz",
+        abstract: "Toeplitz hashing with l = n/4 for n = 2^20 ... 2^27: median time, throughput and peak memory.")
+
+    @Option(help: "Smallest log2 n.")
+    var fromLog2: Int = 20
+
+    @Option(help: "Largest log2 n.")
+    var toLog2: Int = 27
+
+    @Option(help: "Runs per size (the median is reported).")
+    var repeats: Int = 5
+
+    @Option(help: "Multiplier backend: hardware or portable.")
+    var backend: String = GF2Polynomial.preferredBackend == .hardware ? "hardware" : "portable"
+
+    @Flag(help: "JSON lines.")
+    var json = false
+
+    func run() throws {
+        guard (10...30).contains(fromLog2), (fromLog2...30).contains(toLog2), repeats >= 1 else {
+            throw CLIError.usage("need 10 <= --from-log2 <= --to-log2 <= 30 and --repeats >= 1.")
+        }
+        guard let backend = ["hardware": GF2Polynomial.Backend.hardware, "portable": .portable][backend] else {
+            throw CLIError.usage("--backend must be 'hardware' or 'portable' (got '\(self.backend)').")
+        }
+        if backend == .hardware && !GF2Polynomial.hardwareAvailable {
+            throw CLIError.usage("--backend hardware: this processor has no carry-less multiply instruction.")
+        }
+        var rng = Xoshiro256(seed: 7)
+        for k in fromLog2...toLog2 {
+            let n = 1 << k, l = n / 4
+            PeakMemory.reset()
+            let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
+            let x = BitVector.random(count: n, using: &rng)
+            var times: [Double] = []
+            for _ in 0..<repeats { times.append(measureSeconds { _ = hash.hash(x, backend: backend) }) }
+            let median = times.sorted()[times.count / 2]
+            try emit(["benchmark": "toeplitz", "n": n, "l": l, "seconds": median, "mbitPerSecond": Double(n) / median / 1e6,
+                      "peakMemoryBytes": PeakMemory.bytes() ?? -1, "backend": backend == .hardware ? "hardware" : "portable"],
+                     json: json)
+        }
+    }
+}
+
+struct ReconcileBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Syndrome reconciliation on the binary symmetric channel: efficiency, frame error rate, throughput.")
+
+    @Option(help: "Crossover probability of the channel.")
+    var qber: Double = 0.02
+
+    @Option(help: "Frame length in bits.")
+    var frame: Int = 1 << 16
+
+    @Option(help: "Number of frames.")
+    var frames: Int = 20
+
+    @Option(help: "Reconciliation efficiency to size the codes with (default: the protocol's margin for this QBER).")
+    var efficiency: Double?
+
+    @Flag(help: "JSON lines.")
+    var json = false
+
+    func run() throws {
+        guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
+        guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
+        let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber)
+        guard f >= 1 else { throw CLIError.usage("--efficiency must be at least 1 (got \(f)).") }
+        var rng = Xoshiro256(seed: 11)
+        var leaked = 0, failures = 0, iterations = 0
+        var decodeSeconds = 0.0
+        for k in 0..<frames {
+            let x = BitVector.random(count: frame, using: &rng)
+            var y = x
+            for i in 0..<frame where Double(rng.next() >> 11) * 0x1p-53 < qber { y[i].toggle() }
+            let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
+                                                   codeSeed: UInt64(k))
+            let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
+            let code = plan.code(frame: 0)
+            var outcome: SyndromeDecoder.Outcome?
+            decodeSeconds += measureSeconds {
+                outcome = SyndromeDecoder(code: code).decode(y, syndrome: syndromes, errorRate: qber)
+            }
+            if let corrected = outcome?.corrected, corrected == x {
+                leaked += plan.totalSyndromeBits
+                iterations += outcome!.iterations
+            } else {
+                // A failed frame counts as fully disclosed.
+                failures += 1
+                leaked += frame
+            }
+        }
+        try emit(["benchmark": "reconcile", "qber": qber, "frame": frame, "frames": frames,
+                  "efficiency": Double(leaked) / (Double(frame * frames) * binaryEntropy(qber)),
+                  "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames),
+                  "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
+                  "iterations": frames > failures ? Double(iterations) / Double(frames - failures) : 0], json: json)
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Hashing
+import Protocol
+import SecurityBounds
+import Simulation
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole protocol between a simulated Alice and Bob and write both keys and a report.",
+        discussion: """
+            Alice and Bob are separate state machines that talk only over a public channel; each \
+            measures its own simulated device (a singlet at the angles of Figure 14 with Werner \
+            noise and lossy detectors). Writes alice.key, bob.key (raw bytes, most significant bit \
+            first) and report.json into --out; on an abort (exit 3) no key is written.
+
+            Examples:
+              diqkd simulate
+              diqkd simulate --rounds 20000000 --visibility 0.98 --out run1 --json
+              diqkd simulate --mode paper --rounds 40000000 --test-fraction 0.05
+            """
+    )
+
+    @Option(help: "Number of rounds (boxes measured).")
+    var rounds: Int = 10_000_000
+
+    @OptionGroup var classical: FiniteSizeOptions
+
+    @OptionGroup(title: "Device model")
+    var device: DeviceModelOptions
+
+    @Option(help: "Bits per reconciliation frame.")
+    var frameBits: Int = 1 << 16
+
+    @Option(help: "Make the run reproducible. Such keys are NOT secret.")
+    var seed: UInt64?
+
+    @Option(help: "Folder for alice.key, bob.key and report.json.")
+    var out: String = "diqkd-output"
+
+    @Flag(help: "Print the report as JSON instead of a summary.")
+    var json = false
+
+    func run() throws {
+        let parameters = try classical.parameters(reconciliationEfficiency: 1)
+        let configuration = ProtocolConfiguration(
+            rounds: rounds, mode: parameters.mode, testFraction: parameters.testFraction, epsilonPE: parameters.epsilonPE,
+            epsilonPA: parameters.epsilonPA, verificationBits: parameters.verificationBits, frameBits: frameBits)
+        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        let model = try device.model(defaultVisibility: 0.99)
+        let folder = try OutputFolder(path: out)
+        if seed != nil {
+            FileHandle.standardError.write(Data("WARNING: --seed makes this run reproducible; its keys are NOT secret.\n".utf8))
+        }
+        let progress = ProgressReporter()
+        let result = SimulatedRun.run(model: model, configuration: configuration, seed: seed, progress: progress.handler)
+        progress.finish()
+        try deliver(result, to: folder, json: json)
+    }
+}
+
+/// Writes a run's keys and report and chooses the exit: shared by every command that runs the
+/// protocol.
+func deliver(_ result: ProtocolRun.Result, to folder: OutputFolder, json: Bool) throws {
+    let report = result.report
+    if case .key(let aliceKey) = result.alice, case .key(let bobKey) = result.bob, !report.aborted {
+        guard aliceKey == bobKey else {
+            try folder.removeKeys()
+            throw CLIError.failure("verification passed but the keys differ; no key was written (please report this)")
+        }
+        try folder.write(report: report, aliceKey: aliceKey, bobKey: bobKey)
+    } else {
+        try folder.write(report: report, aliceKey: nil, bobKey: nil)
+    }
+    if json {
+        try JSONOutput.print(report)
+    } else {
+        printSummary(report, folder: folder)
+    }
+    if report.aborted {
+        throw CLIError.aborted("protocol aborted: \(report.abortReason ?? "unknown reason"); no key written.")
+    }
+}
+
+private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
+    print("mode \(report.mode.rawValue), \(grouped(report.rounds)) rounds: \(grouped(report.testRounds)) tested, "
+          + "\(grouped(report.rawKeyBits)) raw key bits")
+    print("CHSH error eps \(formatted(report.epsilonEstimate, digits: 5)) (S = \(formatted(report.chshValue, digits: 5))), "
+          + "certified eps_up \(formatted(report.epsilonUpper, digits: 5)); key-basis error delta \(formatted(report.deltaEstimate, digits: 4))")
+    if report.syndromeBits > 0 {
+        let efficiency = report.achievedEfficiency.map { ", f = \(formatted($0, digits: 3))" } ?? ""
+        print("reconciliation: \(grouped(report.syndromeBits)) syndrome bits\(efficiency); verification: \(report.verificationBits) bits")
+    }
+    if report.aborted {
+        print("ABORTED: \(report.abortReason ?? "")")
+    } else {
+        print("key: \(grouped(report.keyBits)) bits, identical for Alice and Bob, in \(folder.path)/alice.key and bob.key")
+        print("eps_sec = eps_PE + eps_PA = \(formatted(report.epsilonSecurity, digits: 3)), eps_cor = 2^-\(report.verificationBits); "
+              + "asymptotic rate at these errors \(formatted(report.asymptoticRate, digits: 4))")
+    }
+    let stages = ["measurement", "estimation", "reconciliation", "verification", "amplification"]
+        .compactMap { stage in report.stageSeconds[stage].map { "\(stage) \(String(format: "%.2f", $0)) s" } }
+    print("time: \(String(format: "%.2f", report.seconds)) s (\(stages.joined(separator: ", ")))")
+    print("report: \(folder.path)/report.json")
+}

@@ -1,0 +1,78 @@
+import Testing
+import Hashing
+import Randomness
+@testable import Reconciliation
+
+func noisyCopy(of x: BitVector, errorRate p: Double, using rng: inout Xoshiro256) -> BitVector {
+    var y = x
+    for i in 0..<x.count where Double(rng.next() >> 11) * 0x1p-53 < p { y[i].toggle() }
+    return y
+}
+
+@Suite("LDPC syndrome reconciliation")
+struct ReconciliationTests {
+    @Test func codeHasTheRequestedShape() {
+        let code = LDPCCode(variables: 5000, checks: 700, columnWeight: 3, seed: 9)
+        #expect(code.edges == 15_000)
+        var degrees = [Int](repeating: 0, count: 700)
+        for c in 0..<700 { degrees[c] = Int(code.checkStart[c + 1] - code.checkStart[c]) }
+        #expect(degrees.max()! - degrees.min()! <= 1)
+        // No variable joins the same check twice.
+        for c in 0..<700 {
+            let vars = code.edgeVariable[Int(code.checkStart[c])..<Int(code.checkStart[c + 1])]
+            #expect(Set(vars).count == vars.count)
+        }
+        // The construction is a function of the seed.
+        #expect(LDPCCode(variables: 5000, checks: 700, seed: 9).edgeVariable == code.edgeVariable)
+    }
+
+    @Test func syndromeIsLinear() {
+        var rng = Xoshiro256(seed: 1)
+        let code = LDPCCode(variables: 3000, checks: 400, seed: 2)
+        let a = BitVector.random(count: 3000, using: &rng), b = BitVector.random(count: 3000, using: &rng)
+        #expect(code.syndrome(a ^ b) == code.syndrome(a) ^ code.syndrome(b))
+    }
+
+    @Test(arguments: [0.01, 0.02, 0.04])
+    func decodingRecoversAliceExactlyWheneverItSucceeds(errorRate: Double) {
+        let seed: UInt64 = 0xDEC0DE
+        print("reconciliation test seed \(seed), error rate \(errorRate)")
+        var rng = Xoshiro256(seed: seed ^ UInt64(errorRate * 1000))
+        var successes = 0
+        for trial in 0..<6 {
+            let x = BitVector.random(count: 8192, using: &rng)
+            let y = noisyCopy(of: x, errorRate: errorRate, using: &rng)
+            let plan = SyndromeReconciliation.plan(rawKeyBits: 8192, errorRate: errorRate, efficiency: 1.9,
+                                                   frameBits: 4096, codeSeed: UInt64(trial))
+            let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
+            #expect(syndromes.count == plan.totalSyndromeBits)
+            switch SyndromeReconciliation.correct(y, syndromes: syndromes, plan: plan) {
+            case .corrected(let corrected, _):
+                #expect(corrected == x)
+                successes += 1
+            case .failed(let frame):
+                #expect(frame >= 0 && frame < plan.frames)
+            }
+        }
+        #expect(successes >= 5)
+    }
+
+    @Test func aHopelessFrameIsReportedNotDropped() {
+        var rng = Xoshiro256(seed: 5)
+        let x = BitVector.random(count: 4096, using: &rng)
+        let y = noisyCopy(of: x, errorRate: 0.2, using: &rng)
+        let plan = SyndromeReconciliation.plan(rawKeyBits: 4096, errorRate: 0.01, efficiency: 1.2, frameBits: 4096, codeSeed: 1)
+        guard case .failed(frame: 0) = SyndromeReconciliation.correct(y, syndromes: SyndromeReconciliation.syndromes(of: x, plan: plan), plan: plan) else {
+            Issue.record("a frame with 20% errors and a 1% code decoded")
+            return
+        }
+    }
+
+    @Test func leakageIsEverySyndromeBit() {
+        let plan = SyndromeReconciliation.plan(rawKeyBits: 100_000, errorRate: 0.02, efficiency: 1.5, frameBits: 30_000, codeSeed: 3)
+        #expect(plan.frames == 4)
+        #expect(plan.frameRange(3) == 90_000..<100_000)
+        #expect(plan.totalSyndromeBits == plan.syndromeBits.reduce(0, +))
+        #expect(plan.syndromeBits[0] == Int((1.5 * 30_000 * 0.14144054254182067).rounded(.up)))
+    }
+}
