@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Hashing", targets: ["Hashing"]),
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Reconciliation", targets: ["Reconciliation"]),
+        .library(name: "Records", targets: ["Records"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,12 +26,13 @@ let package = Package(
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", dependencies: ["CCarryless"]),
         .target(name: "Randomness"),
+        .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
                 "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
-                "Reconciliation",
+                "Reconciliation", "Records",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),

@@ -18,7 +18,9 @@ public struct Alice {
 
     public let configuration: ProtocolConfiguration
     private var state = State.idle
-    private var device: (any Device)?
+    private var measurements: MeasurementSource?
+    /// Test selection, code seeds and hash seeds (kept apart from input choice, so recorded
+    /// data replayed with the same seed reproduce a simulated run exactly).
     private var randomness: PartyRandomness
     private let progress: ProgressHandler?
 
@@ -29,16 +31,18 @@ public struct Alice {
     private var selection: RoundSelection?
     private var rawKey = BitVector(count: 0)
     private var plan: SyndromeReconciliation.Plan?
+    private var attempt = 0
+    private var pendingFrames = 0
 
     /// What Alice ends with.
     public private(set) var outcome: PartyOutcome?
     /// Her account of the run (public quantities only).
     public private(set) var ledger = Ledger()
 
-    public init(configuration: ProtocolConfiguration, device: any Device, randomness: PartyRandomness,
+    public init(configuration: ProtocolConfiguration, measurements: MeasurementSource, randomness: PartyRandomness,
                 progress: ProgressHandler? = nil) {
         self.configuration = configuration
-        self.device = device
+        self.measurements = measurements
         self.randomness = randomness
         self.progress = progress
     }
@@ -47,20 +51,28 @@ public struct Alice {
     public mutating func start() -> [Message] {
         precondition(state == .idle, "start() once")
         let n = configuration.rounds
-        var messages: [Message] = []
-        switch configuration.mode {
-        case .spotCheck:
-            test = RandomBits.bernoulli(count: n, probability: configuration.testFraction, using: &randomness)
-            inputs = RandomBits.inputs(uniformRounds: test, using: &randomness)
-            messages.append(.testMarks(test))
-        case .paper:
-            inputs = BitVector.random(count: n, using: &randomness)
-            messages.append(.begin(rounds: n))
+        switch measurements! {
+        case .device(let device, var inputRandomness):
+            if configuration.mode == .spotCheck {
+                test = RandomBits.bernoulli(count: n, probability: configuration.testFraction, using: &inputRandomness)
+                inputs = RandomBits.inputs(uniformRounds: test, using: &inputRandomness)
+            } else {
+                inputs = BitVector.random(count: n, using: &inputRandomness)
+            }
+            outputs = device.measureAll(inputs, stage: "measurement", progress: progress)
+        case .recorded(let rounds):
+            guard rounds.inputs.count == n else { return abort("Alice's records hold \(rounds.inputs.count) rounds, not \(n)") }
+            inputs = rounds.inputs
+            outputs = rounds.outputs
+            if configuration.mode == .spotCheck {
+                guard let marks = rounds.testMarks else { return abort("spot-check mode needs Alice's test marks") }
+                test = marks
+            }
         }
-        outputs = device!.measureAll(inputs, stage: "measurement", progress: progress)
-        device = nil  // Measured: the device goes back to the lab; nothing of it stays with Alice.
+        // Measured: the device goes back to the lab; nothing of it stays with Alice.
+        measurements = nil
         state = .awaitingBobInputs
-        return messages
+        return [configuration.mode == .spotCheck ? .testMarks(test) : .begin(rounds: n)]
     }
 
     /// Handles one message from Bob and returns Alice's replies.
@@ -73,10 +85,8 @@ public struct Alice {
             return announce(bobInputs: v)
         case (.awaitingTestOutputs, .testOutputs(let y)):
             return estimate(bobTestOutputs: y)
-        case (.awaitingReconciled, .reconciled):
-            let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: configuration.verificationBits, using: &randomness)
-            state = .awaitingVerified
-            return [.verification(seed: hash.seed, hash: hash.hash(rawKey))]
+        case (.awaitingReconciled, .reconciliationStatus(let failed)):
+            return reconciliationStatus(failed: failed)
         case (.awaitingVerified, .verified):
             return amplify()
         default:
@@ -116,15 +126,45 @@ public struct Alice {
                                                codeSeed: randomness.next())
         self.plan = plan
         ledger.syndromeBits = plan.totalSyndromeBits
+        pendingFrames = plan.frames
         state = .awaitingReconciled
         progress?("reconciliation", 0)
         return [.syndromes(plan: plan, bits: SyndromeReconciliation.syndromes(of: rawKey, plan: plan))]
     }
 
+    /// The most rounds of extra syndromes a failed frame gets before the run aborts.
+    static let maximumRetries = 2
+
+    private mutating func reconciliationStatus(failed: [Int]) -> [Message] {
+        guard let plan else { return abort("internal state lost during reconciliation") }
+        // One status bit per frame still being decoded: Bob's reply depends on his errors.
+        ledger.syndromeBits += pendingFrames
+        if failed.isEmpty {
+            let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: configuration.verificationBits, using: &randomness)
+            state = .awaitingVerified
+            return [.verification(seed: hash.seed, hash: hash.hash(rawKey))]
+        }
+        guard failed.allSatisfy({ (0..<plan.frames).contains($0) }), Set(failed).count == failed.count else {
+            return abort("Bob reported invalid frame numbers")
+        }
+        attempt += 1
+        guard attempt <= Alice.maximumRetries else {
+            return abort("reconciliation failed: \(failed.count) of \(plan.frames) frames did not decode after \(Alice.maximumRetries) retries")
+        }
+        var bits = BitVector(count: 0)
+        for k in failed {
+            let code = SyndromeReconciliation.extraCode(plan: plan, frame: k, attempt: attempt)
+            bits.append(contentsOf: code.syndrome(rawKey.slice(plan.frameRange(k))))
+        }
+        ledger.syndromeBits += bits.count
+        pendingFrames = failed.count
+        return [.extraSyndromes(frames: failed, attempt: attempt, bits: bits)]
+    }
+
     private mutating func amplify() -> [Message] {
-        guard let estimate = ledger.estimate, let plan else { return abort("internal state lost before amplification") }
+        guard let estimate = ledger.estimate else { return abort("internal state lost before amplification") }
         let length = FiniteSizeKey.length(rawKeyBits: rawKey.count, epsilonUpper: estimate.epsilonUpper,
-                                          leakedBits: plan.totalSyndromeBits + configuration.verificationBits,
+                                          leakedBits: ledger.syndromeBits + configuration.verificationBits,
                                           epsilonPA: configuration.epsilonPA)
         guard length > 0 else { return abort("no key left after reconciliation leakage (length \(length))") }
         let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: length, using: &randomness)

@@ -19,8 +19,7 @@ public struct Bob {
 
     public let configuration: ProtocolConfiguration
     private var state = State.awaitingStart
-    private var device: (any Device)?
-    private var randomness: PartyRandomness
+    private var measurements: MeasurementSource?
     private let progress: ProgressHandler?
 
     private var inputs = BitVector(count: 0)
@@ -30,15 +29,17 @@ public struct Bob {
     private var selection: RoundSelection?
     private var corrected = BitVector(count: 0)
     private var syndromeBits = 0
+    private var plan: SyndromeReconciliation.Plan?
+    /// Frames still being decoded: the code and syndrome so far.
+    private var open: [Int: (code: LDPCCode, syndrome: BitVector)] = [:]
+    private var frames: [Int: BitVector] = [:]
 
     public private(set) var outcome: PartyOutcome?
     public private(set) var ledger = Ledger()
 
-    public init(configuration: ProtocolConfiguration, device: any Device, randomness: PartyRandomness,
-                progress: ProgressHandler? = nil) {
+    public init(configuration: ProtocolConfiguration, measurements: MeasurementSource, progress: ProgressHandler? = nil) {
         self.configuration = configuration
-        self.device = device
-        self.randomness = randomness
+        self.measurements = measurements
         self.progress = progress
     }
 
@@ -51,10 +52,10 @@ public struct Bob {
         case (.awaitingStart, .testMarks(let marks)):
             guard configuration.mode == .spotCheck, marks.count == configuration.rounds else { return abort("unexpected test marks") }
             test = marks
-            return measure(RandomBits.inputs(uniformRounds: marks, using: &randomness))
+            return measure(uniformRounds: marks)
         case (.awaitingStart, .begin(let rounds)):
             guard configuration.mode == .paper, rounds == configuration.rounds else { return abort("unexpected start of a paper-mode run") }
-            return measure(BitVector.random(count: rounds, using: &randomness))
+            return measure(uniformRounds: ~BitVector(count: rounds))
         case (.awaitingAliceInputs, .inputs(let u)):
             guard u.count == configuration.rounds else { return abort("Alice announced \(u.count) inputs for \(configuration.rounds) rounds") }
             aliceInputs = u
@@ -70,6 +71,8 @@ public struct Bob {
             return estimate(aliceTestOutputs: x)
         case (.awaitingSyndromes, .syndromes(let plan, let bits)):
             return reconcile(plan: plan, syndromes: bits)
+        case (.awaitingSyndromes, .extraSyndromes(let failed, let attempt, let bits)):
+            return retry(frames: failed, attempt: attempt, bits: bits)
         case (.awaitingVerification, .verification(let seed, let hash)):
             guard seed.count == corrected.count + configuration.verificationBits - 1,
                   hash.count == configuration.verificationBits else { return abort("malformed verification hash") }
@@ -84,10 +87,22 @@ public struct Bob {
         }
     }
 
-    private mutating func measure(_ chosen: BitVector) -> [Message] {
-        inputs = chosen
-        outputs = device!.measureAll(chosen, stage: "measurement", progress: progress)
-        device = nil  // Measured: the device goes back to the lab; nothing of it stays with Bob.
+    /// Chooses inputs (uniform in `uniformRounds`, 0 elsewhere) and measures, or takes the
+    /// recorded rounds.
+    private mutating func measure(uniformRounds: BitVector) -> [Message] {
+        switch measurements! {
+        case .device(let device, var inputRandomness):
+            inputs = RandomBits.inputs(uniformRounds: uniformRounds, using: &inputRandomness)
+            outputs = device.measureAll(inputs, stage: "measurement", progress: progress)
+        case .recorded(let rounds):
+            guard rounds.inputs.count == configuration.rounds else {
+                return abort("Bob's records hold \(rounds.inputs.count) rounds, not \(configuration.rounds)")
+            }
+            inputs = rounds.inputs
+            outputs = rounds.outputs
+        }
+        // Measured: the device goes back to the lab; nothing of it stays with Bob.
+        measurements = nil
         state = .awaitingAliceInputs
         return [.inputs(inputs)]
     }
@@ -112,17 +127,62 @@ public struct Bob {
         guard plan.rawKeyBits == corrected.count, syndromes.count == plan.totalSyndromeBits else {
             return abort("reconciliation plan does not match Bob's raw key of \(corrected.count) bits")
         }
+        self.plan = plan
         syndromeBits = plan.totalSyndromeBits
-        ledger.syndromeBits = syndromeBits
-        switch SyndromeReconciliation.correct(corrected, syndromes: syndromes, plan: plan) {
-        case .failed(let frame):
-            return abort("reconciliation failed: frame \(frame) of \(plan.frames) did not decode")
-        case .corrected(let bits, let iterations):
-            corrected = bits
-            ledger.decoderIterations = iterations
-            state = .awaitingVerification
-            return [.reconciled]
+        var offset = 0
+        for k in 0..<plan.frames {
+            open[k] = (plan.code(frame: k), syndromes.slice(offset..<(offset + plan.syndromeBits[k])))
+            offset += plan.syndromeBits[k]
         }
+        return decodeOpenFrames()
+    }
+
+    private mutating func retry(frames failed: [Int], attempt: Int, bits: BitVector) -> [Message] {
+        guard let plan, Set(failed) == Set(open.keys), failed.count == open.count else {
+            return abort("extra syndromes for frames Bob did not report")
+        }
+        var offset = 0
+        for k in failed {
+            let extra = SyndromeReconciliation.extraCode(plan: plan, frame: k, attempt: attempt)
+            guard offset + extra.checks <= bits.count else { return abort("extra syndromes are too short") }
+            var syndrome = open[k]!.syndrome
+            syndrome.append(contentsOf: bits.slice(offset..<(offset + extra.checks)))
+            open[k] = (open[k]!.code.stacked(with: extra), syndrome)
+            offset += extra.checks
+        }
+        guard offset == bits.count else { return abort("extra syndromes have the wrong length") }
+        syndromeBits += bits.count
+        return decodeOpenFrames()
+    }
+
+    /// Decodes every open frame; reports failures, or assembles the corrected key.
+    private mutating func decodeOpenFrames() -> [Message] {
+        guard let plan else { return abort("internal state lost during reconciliation") }
+        // One status bit per open frame is disclosed with the reply.
+        syndromeBits += open.count
+        let keys = open.keys.sorted()
+        let outcomes = SyndromeReconciliation.decode(
+            frames: keys.map { k in (k, corrected.slice(plan.frameRange(k)), open[k]!.code, open[k]!.syndrome) },
+            errorRate: plan.designErrorRate)
+        var failed: [Int] = []
+        for (k, outcome) in zip(keys, outcomes) {
+            ledger.decoderIterations.append(outcome.iterations)
+            if let frame = outcome.corrected {
+                frames[k] = frame
+                open[k] = nil
+            } else {
+                failed.append(k)
+            }
+        }
+        ledger.syndromeBits = syndromeBits
+        if failed.isEmpty {
+            var key = BitVector(count: 0)
+            for k in 0..<plan.frames { key.append(contentsOf: frames[k]!) }
+            corrected = key
+            frames = [:]
+            state = .awaitingVerification
+        }
+        return [.reconciliationStatus(failedFrames: failed)]
     }
 
     private mutating func amplify(seed: BitVector, keyBits: Int) -> [Message] {

@@ -1,4 +1,5 @@
 import Hashing
+import Randomness
 
 /// A measurement device as the protocol sees it: a black box that takes one input bit per
 /// round and returns one output bit. The protocol never sees a device's state or noise model.
@@ -9,6 +10,30 @@ import Hashing
 public protocol Device: AnyObject {
     /// Measures the next `inputs.count` rounds, in order, and returns their outputs.
     func measure(_ inputs: BitVector) -> BitVector
+}
+
+/// Where a party's measurement data come from.
+public enum MeasurementSource {
+    /// A live device; the party chooses its inputs with `inputRandomness`.
+    case device(any Device, inputRandomness: PartyRandomness)
+    /// Rounds measured earlier (recorded data): the party's own inputs and outputs, and, for
+    /// Alice in spot-check mode, the test marks that chose the inputs.
+    case recorded(RecordedRounds)
+}
+
+/// One party's recorded rounds, bit-packed (a few bits per round, not the parsed rows).
+public struct RecordedRounds: Sendable {
+    public let inputs: BitVector
+    public let outputs: BitVector
+    /// Spot-check mode: the rounds marked as tests before the measurements.
+    public let testMarks: BitVector?
+
+    public init(inputs: BitVector, outputs: BitVector, testMarks: BitVector? = nil) {
+        precondition(inputs.count == outputs.count && (testMarks?.count ?? inputs.count) == inputs.count)
+        self.inputs = inputs
+        self.outputs = outputs
+        self.testMarks = testMarks
+    }
 }
 
 /// Which side of the protocol.

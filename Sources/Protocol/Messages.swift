@@ -19,8 +19,11 @@ public enum Message: Sendable {
     case testOutputs(BitVector)
     /// Alice to Bob: the codes and syndromes of one-way reconciliation.
     case syndromes(plan: SyndromeReconciliation.Plan, bits: BitVector)
-    /// Bob to Alice: every frame decoded.
-    case reconciled
+    /// Bob to Alice: which frames failed to decode (none: reconciliation is done). Each frame's
+    /// success or failure is one bit about Bob's errors and counts as disclosed.
+    case reconciliationStatus(failedFrames: [Int])
+    /// Alice to Bob: extra syndrome bits for frames that failed, from further public codes.
+    case extraSyndromes(frames: [Int], attempt: Int, bits: BitVector)
     /// Alice to Bob: a random Toeplitz hash (its seed) and its value on Alice's raw key.
     case verification(seed: BitVector, hash: BitVector)
     /// Bob to Alice: the hashes agree.
@@ -34,10 +37,11 @@ public enum Message: Sendable {
     public var payloadBits: Int {
         switch self {
         case .testMarks(let v), .inputs(let v), .testSelection(let v), .testOutputs(let v): return v.count
-        case .syndromes(_, let bits): return bits.count
+        case .syndromes(_, let bits), .extraSyndromes(_, _, let bits): return bits.count
+        case .reconciliationStatus: return 0
         case .verification(let seed, let hash): return seed.count + hash.count
         case .privacyAmplification(let seed, _): return seed.count + 64
-        case .begin, .reconciled, .verified, .abort: return 0
+        case .begin, .verified, .abort: return 0
         }
     }
 
@@ -50,7 +54,8 @@ public enum Message: Sendable {
         case .testSelection: return "testSelection"
         case .testOutputs: return "testOutputs"
         case .syndromes: return "syndromes"
-        case .reconciled: return "reconciled"
+        case .reconciliationStatus: return "reconciliationStatus"
+        case .extraSyndromes: return "extraSyndromes"
         case .verification: return "verification"
         case .verified: return "verified"
         case .privacyAmplification: return "privacyAmplification"

@@ -13,14 +13,14 @@ public struct ProtocolReport: Sendable, Codable {
     public let chshValue: Double
     public let syndromeBits: Int
     public let verificationBits: Int
-    public let keyBits: Int
+    public private(set) var keyBits: Int
     public let epsilonPE: Double
     public let epsilonPA: Double
     public let epsilonSecurity: Double
     public let epsilonCorrectness: Double
     /// Lemma 19 at the observed errors: the rate this run would approach with many more rounds.
     public let asymptoticRate: Double
-    public let aborted: Bool
+    public private(set) var aborted: Bool
     @NullWhenAbsent public var abortReason: String?
     public let seconds: Double
     /// Extra fields.
@@ -30,6 +30,10 @@ public struct ProtocolReport: Sendable, Codable {
     /// Syndrome bits over `rawKeyBits h(deltaEstimate)`: the reconciliation efficiency achieved.
     @NullWhenAbsent public var achievedEfficiency: Double?
     public let publicBits: Int
+    /// Recorded data: how the non-signalling premise was established (`"audited"`, or
+    /// `"assumed"` when the user passed `--assume-nonsignaling`), and the audit's verdict.
+    @NullWhenAbsent public var premise: String?
+    @NullWhenAbsent public var auditVerdict: String?
 
     init(configuration: ProtocolConfiguration, ledger: Ledger, alice: PartyOutcome, bob: PartyOutcome,
          seconds: Double, stageSeconds: [String: Double], publicBits: Int) {
@@ -63,5 +67,14 @@ public struct ProtocolReport: Sendable, Codable {
             achievedEfficiency = Double(ledger.syndromeBits) / (Double(rawKeyBits) * binaryEntropy(deltaEstimate))
         }
         self.publicBits = publicBits
+    }
+
+    /// The same report for a run whose key is withheld: marked aborted, with no key bits.
+    public func refusingKey(reason: String) -> ProtocolReport {
+        var copy = self
+        copy.aborted = true
+        copy.keyBits = 0
+        copy.abortReason = reason
+        return copy
     }
 }

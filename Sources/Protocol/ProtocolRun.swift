@@ -60,7 +60,7 @@ public struct ProtocolRun {
         switch message {
         case .testMarks, .begin: return "measurement"
         case .inputs, .testSelection, .testOutputs: return "estimation"
-        case .syndromes, .reconciled: return "reconciliation"
+        case .syndromes, .reconciliationStatus, .extraSyndromes: return "reconciliation"
         case .verification, .verified: return party == .alice ? "amplification" : "verification"
         case .privacyAmplification: return "amplification"
         case .abort: return "estimation"

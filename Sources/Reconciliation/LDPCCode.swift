@@ -61,6 +61,24 @@ public struct LDPCCode: Sendable {
         self.edgeVariable = edgeVariable
     }
 
+    /// The code whose parity checks are this code's followed by `other`'s, on the same
+    /// variables: used when a frame that failed to decode gets extra syndrome bits.
+    public func stacked(with other: LDPCCode) -> LDPCCode {
+        precondition(other.variables == variables)
+        let offset = Int32(edgeVariable.count)
+        return LDPCCode(variables: variables, checks: checks + other.checks, columnWeight: columnWeight + other.columnWeight,
+                        checkStart: checkStart + other.checkStart.dropFirst().map { $0 + offset },
+                        edgeVariable: edgeVariable + other.edgeVariable)
+    }
+
+    init(variables: Int, checks: Int, columnWeight: Int, checkStart: [Int32], edgeVariable: [Int32]) {
+        self.variables = variables
+        self.checks = checks
+        self.columnWeight = columnWeight
+        self.checkStart = checkStart
+        self.edgeVariable = edgeVariable
+    }
+
     /// The syndrome `H x`.
     public func syndrome(_ x: BitVector) -> BitVector {
         precondition(x.count == variables)

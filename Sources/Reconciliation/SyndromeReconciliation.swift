@@ -72,6 +72,30 @@ public enum SyndromeReconciliation {
         case failed(frame: Int)
     }
 
+    /// How many extra checks a frame that failed to decode gets on retry `attempt` (1, 2, ...):
+    /// half as many again as its first code, so the stacked code has a comfortable margin.
+    public static func extraChecks(plan: Plan, frame k: Int) -> Int {
+        max(8, plan.syndromeBits[k] / 2)
+    }
+
+    /// The extra code for a failed frame, from the plan's public seed.
+    public static func extraCode(plan: Plan, frame k: Int, attempt: Int) -> LDPCCode {
+        LDPCCode(variables: plan.frameRange(k).count, checks: extraChecks(plan: plan, frame: k), columnWeight: plan.columnWeight,
+                 seed: plan.codeSeed ^ (UInt64(k) &* 0xD6E8_FEB8_6659_FD93) ^ (UInt64(attempt) &* 0xA076_1D64_78BD_642F))
+    }
+
+    /// Decodes the frames listed in `frames` (each with its code and syndrome so far) on all
+    /// cores; returns the corrected frames, `nil` where decoding failed.
+    public static func decode(frames: [(index: Int, y: BitVector, code: LDPCCode, syndrome: BitVector)],
+                              errorRate: Double) -> [(corrected: BitVector?, iterations: Int)] {
+        let outcomes = FrameResults<SyndromeDecoder.Outcome>(count: frames.count)
+        DispatchQueue.concurrentPerform(iterations: frames.count) { i in
+            let frame = frames[i]
+            outcomes[i] = SyndromeDecoder(code: frame.code).decode(frame.y, syndrome: frame.syndrome, errorRate: errorRate)
+        }
+        return (0..<frames.count).map { (outcomes[$0]!.corrected, outcomes[$0]!.iterations) }
+    }
+
     /// Bob corrects his raw key `y` to Alice's. Frames are decoded independently, on all cores.
     public static func correct(_ y: BitVector, syndromes: BitVector, plan: Plan) -> Correction {
         precondition(y.count == plan.rawKeyBits && syndromes.count == plan.totalSyndromeBits)

@@ -3,6 +3,7 @@ import Foundation
 import Hashing
 import Protocol
 import Randomness
+import Records
 import Reconciliation
 import SecurityBounds
 import Simulation
@@ -17,8 +18,9 @@ struct Bench: ParsableCommand {
               diqkd bench simulate --json
               diqkd bench toeplitz --json
               diqkd bench reconcile --qber 0.02 --frame 65536 --json
+              diqkd bench postprocess --rounds 10000000 --json
             """,
-        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self]
+        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self]
     )
 }
 
@@ -200,4 +202,61 @@ struct ReconcileBench: ParsableCommand {
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
                   "iterations": frames > failures ? Double(iterations) / Double(frames - failures) : 0], json: json)
     }
+}
+
+struct PostprocessBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postprocess",
+        abstract: "Reads and validates recorded rounds (CSV and binary), then runs the protocol on them.")
+
+    @Option(help: "Number of rounds to simulate and record.")
+    var rounds: Int = 10_000_000
+
+    @Flag(help: "JSON lines.")
+    var json = false
+
+    func run() throws {
+        guard rounds >= 1000 else { throw CLIError.usage("--rounds must be at least 1000 (got \(rounds)).") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let configuration = ProtocolConfiguration(rounds: rounds)
+        let output = SimulatedRun.run(model: QuantumDeviceModel(visibility: 0.99), configuration: configuration, seed: 5,
+                                      recording: true)
+        let recorded = output.recorded!
+        try SimulatedLayout.write(recorded.alice, path: "\(folder)/alice.csv", bob: false)
+        try SimulatedLayout.write(recorded.bob, path: "\(folder)/bob.csv", bob: true)
+        for format in ["csv", "binary"] {
+            if format == "binary" {
+                for party in ["alice", "bob"] {
+                    var reader = try openRecords("\(folder)/\(party).csv")
+                    let writer = try BinaryRecordWriter(path: "\(folder)/\(party).bin", columns: reader.columns)
+                    while let batch = try reader.next() { try writer.write(batch) }
+                    try writer.close()
+                }
+            }
+            let ending = format == "csv" ? "csv" : "bin"
+            PeakMemory.reset()
+            var loaded: RecordedRun?
+            let readSeconds = try measureThrowing {
+                loaded = try RecordedRun.load(alice: "\(folder)/alice.\(ending)", bob: "\(folder)/bob.\(ending)",
+                                              needsTestMarks: true, collectAudit: false)
+            }
+            let readPeak = PeakMemory.bytes() ?? -1
+            let result = loaded!.process(configuration: configuration, seed: 5)
+            try emit(["benchmark": "postprocess", "format": format, "rounds": rounds, "readSeconds": readSeconds,
+                      "roundsPerSecond": Double(rounds) / readSeconds, "readPeakMemoryBytes": readPeak,
+                      "protocolSeconds": result.report.seconds, "keyBits": result.report.keyBits,
+                      "sameKeyAsSimulation": result.report.keyBits == output.result.report.keyBits], json: json)
+        }
+    }
+}
+
+/// Seconds elapsed while running a throwing `body`.
+func measureThrowing(_ body: () throws -> Void) throws -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try body()
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }

@@ -38,6 +38,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Folder for alice.key, bob.key and report.json.")
     var out: String = "diqkd-output"
 
+    @Option(help: "Also write each lab's rounds as alice.csv and bob.csv in this folder (for `postprocess`).")
+    var record: String?
+
     @Flag(help: "Print the report as JSON instead of a summary.")
     var json = false
 
@@ -52,18 +55,28 @@ struct Simulate: ParsableCommand {
         if seed != nil {
             FileHandle.standardError.write(Data("WARNING: --seed makes this run reproducible; its keys are NOT secret.\n".utf8))
         }
+        let recordFolder = try record.map { try OutputFolder(path: $0) }
         let progress = ProgressReporter()
-        let result = SimulatedRun.run(model: model, configuration: configuration, seed: seed, progress: progress.handler)
+        let output = SimulatedRun.run(model: model, configuration: configuration, seed: seed, recording: recordFolder != nil,
+                                      progress: progress.handler)
+        if let recordFolder, let rounds = output.recorded {
+            progress.handler("recording", 0)
+            try SimulatedLayout.write(rounds.alice, path: "\(recordFolder.path)/alice.csv", bob: false)
+            try SimulatedLayout.write(rounds.bob, path: "\(recordFolder.path)/bob.csv", bob: true)
+        }
         progress.finish()
-        try deliver(result, to: folder, json: json)
+        try deliver(output.result, to: folder, json: json)
     }
 }
 
 /// Writes a run's keys and report and chooses the exit: shared by every command that runs the
 /// protocol.
 func deliver(_ result: ProtocolRun.Result, to folder: OutputFolder, json: Bool) throws {
-    let report = result.report
-    if case .key(let aliceKey) = result.alice, case .key(let bobKey) = result.bob, !report.aborted {
+    try deliver(alice: result.alice, bob: result.bob, report: result.report, to: folder, json: json)
+}
+
+func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, to folder: OutputFolder, json: Bool) throws {
+    if case .key(let aliceKey) = alice, case .key(let bobKey) = bob, !report.aborted {
         guard aliceKey == bobKey else {
             try folder.removeKeys()
             throw CLIError.failure("verification passed but the keys differ; no key was written (please report this)")

@@ -33,8 +33,8 @@ struct IsolationTests {
         let source = BoxSource(box: QuantumDeviceModel(visibility: 0.998).behaviour, seed: 1)
         let devices = source.makeDevices()
         let configuration = smallConfiguration(rounds: 600_000)
-        var alice = Alice(configuration: configuration, device: devices.alice, randomness: .init(seed: 1, stream: "alice"))
-        var bob = Bob(configuration: configuration, device: devices.bob, randomness: .init(seed: 1, stream: "bob"))
+        var alice = Alice(configuration: configuration, measurements: .device(devices.alice, inputRandomness: .init(seed: 1, stream: "alice.inputs")), randomness: .init(seed: 1, stream: "alice"))
+        var bob = Bob(configuration: configuration, measurements: .device(devices.bob, inputRandomness: .init(seed: 1, stream: "bob.inputs")))
         // Before measuring, each party reaches nature only through its own device.
         let aliceBefore = reachableObjects(from: alice), bobBefore = reachableObjects(from: bob)
         #expect(aliceBefore.contains(ObjectIdentifier(devices.alice)))
@@ -58,11 +58,11 @@ struct IsolationTests {
         let source = BoxSource(box: QuantumDeviceModel(visibility: 0.998).behaviour, seed: 2)
         let devices = source.makeDevices()
         let configuration = smallConfiguration(rounds: 600_000)
-        var alice = Alice(configuration: configuration, device: devices.alice, randomness: .init(seed: 2, stream: "alice"))
-        var bob = Bob(configuration: configuration, device: devices.bob, randomness: .init(seed: 2, stream: "bob"))
+        var alice = Alice(configuration: configuration, measurements: .device(devices.alice, inputRandomness: .init(seed: 2, stream: "alice.inputs")), randomness: .init(seed: 2, stream: "alice"))
+        var bob = Bob(configuration: configuration, measurements: .device(devices.bob, inputRandomness: .init(seed: 2, stream: "bob.inputs")))
         let result = ProtocolRun.run(alice: &alice, bob: &bob, channel: channel)
         let kinds = channel.transcript.map(\.message.kind)
-        #expect(kinds == ["testMarks", "inputs", "inputs", "testOutputs", "testOutputs", "syndromes", "reconciled",
+        #expect(kinds == ["testMarks", "inputs", "inputs", "testOutputs", "testOutputs", "syndromes", "reconciliationStatus",
                           "verification", "verified", "privacyAmplification"])
         // Outputs cross the channel only for test rounds.
         let marks = try #require(channel.transcript.compactMap { entry -> BitVector? in
@@ -98,8 +98,8 @@ struct AbortTests {
         let source = BoxSource(box: QuantumDeviceModel(visibility: 0.998).behaviour, seed: 3)
         let devices = source.makeDevices()
         let configuration = smallConfiguration(rounds: 600_000)
-        var alice = Alice(configuration: configuration, device: devices.alice, randomness: .init(seed: 3, stream: "alice"))
-        var bob = Bob(configuration: configuration, device: devices.bob, randomness: .init(seed: 3, stream: "bob"))
+        var alice = Alice(configuration: configuration, measurements: .device(devices.alice, inputRandomness: .init(seed: 3, stream: "alice.inputs")), randomness: .init(seed: 3, stream: "alice"))
+        var bob = Bob(configuration: configuration, measurements: .device(devices.bob, inputRandomness: .init(seed: 3, stream: "bob.inputs")))
         let result = ProtocolRun.run(alice: &alice, bob: &bob, channel: TamperingChannel())
         #expect(result.report.aborted)
         let reason = result.report.abortReason ?? ""

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A file read in large chunks through a raw descriptor.
+final class FileInput {
+    let path: String
+    private let descriptor: Int32
+    private(set) var atEnd = false
+
+    init(path: String) throws(RecordError) {
+        self.path = path
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw RecordError(file: path, line: nil, message: "cannot open (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Appends up to `count` bytes to `buffer`; returns how many were read (0 at the end).
+    func read(into buffer: inout [UInt8], count: Int) throws(RecordError) -> Int {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: count))
+        var got = 0
+        while true {
+            got = buffer.withUnsafeMutableBytes { Glibc_read(descriptor, $0.baseAddress! + start, count) }
+            if got >= 0 || errno != EINTR { break }
+        }
+        guard got >= 0 else {
+            buffer.removeLast(count)
+            throw RecordError(file: path, line: nil, message: "read failed (\(String(cString: strerror(errno))))")
+        }
+        buffer.removeLast(count - got)
+        if got == 0 { atEnd = true }
+        return got
+    }
+
+    deinit { close(descriptor) }
+}
+
+@inline(__always)
+private func Glibc_read(_ fd: Int32, _ pointer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, pointer, count)
+}

@@ -1,0 +1,93 @@
+import Hashing
+import Protocol
+
+/// Both parties' record files read in one pass: the files are checked against each other
+/// (same rounds, line by line), each party's rounds are packed into its own bits, and the
+/// audit collects every event. Alice's bits go to Alice and Bob's to Bob; neither party
+/// object ever sees the other's file.
+public struct RecordedRun: Sendable {
+    public let alice: RecordedRounds
+    public let bob: RecordedRounds
+    public let rounds: Int
+    public let audit: SpaceLikeAudit?
+
+    /// Reads and validates both files.
+    /// - Parameters:
+    ///   - needsTestMarks: spot-check mode: Alice's file must carry the `test` column.
+    ///   - collectAudit: keep the events for ``SpaceLikeAudit``.
+    ///   - progress: called with the number of rounds read so far.
+    public static func load(alice alicePath: String, bob bobPath: String, needsTestMarks: Bool, collectAudit: Bool,
+                            progress: ((Int) -> Void)? = nil) throws(RecordError) -> RecordedRun {
+        var aliceReader = try openRecords(alicePath)
+        var bobReader = try openRecords(bobPath)
+        if needsTestMarks && !aliceReader.columns.testMarks {
+            throw RecordError(file: alicePath, line: 1, message: "spot-check mode needs the 'test' column in Alice's file (or use --mode paper)")
+        }
+        var a = Side(), b = Side()
+        var audit = collectAudit ? SpaceLikeAudit() : nil
+        var aliceBatch: RecordBatch?, bobBatch: RecordBatch?
+        var ia = 0, ib = 0
+        while true {
+            if aliceBatch == nil || ia == aliceBatch!.count {
+                aliceBatch = try aliceReader.next()
+                ia = 0
+                if let batch = aliceBatch { audit?.add(batch, bob: false) }
+            }
+            if bobBatch == nil || ib == bobBatch!.count {
+                bobBatch = try bobReader.next()
+                ib = 0
+                if let batch = bobBatch { audit?.add(batch, bob: true) }
+            }
+            switch (aliceBatch, bobBatch) {
+            case (nil, nil):
+                guard a.inputs.count > 0 else { throw RecordError(file: alicePath, line: 2, message: "no rounds") }
+                return RecordedRun(alice: a.rounds(), bob: b.rounds(), rounds: a.inputs.count, audit: audit)
+            case (let x?, nil):
+                throw RecordError(file: bobPath, line: nil, message: "ends before round \(x.rounds[ia]) (\(alicePath), line \(x.firstLine + ia)); the files must hold the same rounds")
+            case (nil, let y?):
+                throw RecordError(file: alicePath, line: nil, message: "ends before round \(y.rounds[ib]) (\(bobPath), line \(y.firstLine + ib)); the files must hold the same rounds")
+            case (let x?, let y?):
+                let count = min(x.count - ia, y.count - ib)
+                for k in 0..<count where x.rounds[ia + k] != y.rounds[ib + k] {
+                    let ra = x.rounds[ia + k], rb = y.rounds[ib + k]
+                    if ra < rb {
+                        throw RecordError(file: bobPath, line: y.firstLine + ib + k,
+                                          message: "round \(ra) of \(alicePath) (line \(x.firstLine + ia + k)) is missing here")
+                    }
+                    throw RecordError(file: alicePath, line: x.firstLine + ia + k,
+                                      message: "round \(rb) of \(bobPath) (line \(y.firstLine + ib + k)) is missing here")
+                }
+                a.append(x, from: ia, count: count)
+                b.append(y, from: ib, count: count)
+                ia += count
+                ib += count
+                progress?(a.inputs.count)
+            }
+        }
+    }
+
+    /// One party's packed bits, grown as rows arrive.
+    private struct Side {
+        var inputs = BitVector(count: 0)
+        var outputs = BitVector(count: 0)
+        var marks = BitVector(count: 0)
+        var hasMarks = false
+
+        mutating func append(_ batch: RecordBatch, from start: Int, count: Int) {
+            hasMarks = !batch.testMarks.isEmpty
+            inputs.append(contentsOf: Self.pack(batch.inputs, start, count))
+            outputs.append(contentsOf: Self.pack(batch.outputs, start, count))
+            if hasMarks { marks.append(contentsOf: Self.pack(batch.testMarks, start, count)) }
+        }
+
+        static func pack(_ bytes: [UInt8], _ start: Int, _ count: Int) -> BitVector {
+            var words = [UInt64](repeating: 0, count: (count + 63) / 64)
+            for k in 0..<count where bytes[start + k] != 0 { words[k >> 6] |= 1 << UInt64(k & 63) }
+            return BitVector(words: words, count: count)
+        }
+
+        func rounds() -> RecordedRounds {
+            RecordedRounds(inputs: inputs, outputs: outputs, testMarks: hasMarks ? marks : nil)
+        }
+    }
+}

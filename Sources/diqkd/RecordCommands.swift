@@ -1,0 +1,210 @@
+import ArgumentParser
+import Foundation
+import Hashing
+import Protocol
+import Records
+
+/// How simulated records place the events: one detector per lab, 100 m apart, a round every
+/// microsecond (the usual sequential layout of a real experiment).
+enum SimulatedLayout {
+    static let bobX = 100.0
+    static let roundIntervalNs: Int64 = 1000
+
+    static func write(_ rounds: RecordedRounds, path: String, bob: Bool) throws {
+        let columns = RecordColumns(timeUncertainty: false, testMarks: rounds.testMarks != nil)
+        do {
+            let writer = try CSVRecordWriter(path: path, columns: columns)
+            var start = 0
+            while start < rounds.inputs.count {
+                let end = min(rounds.inputs.count, start + CSVRecordReader.batchSize)
+                var batch = RecordBatch()
+                for i in start..<end {
+                    batch.rounds.append(Int64(i + 1))
+                    batch.inputs.append(rounds.inputs[i] ? 1 : 0)
+                    batch.outputs.append(rounds.outputs[i] ? 1 : 0)
+                    batch.timesNs.append(Int64(i + 1) * roundIntervalNs)
+                    batch.x.append(bob ? bobX : 0); batch.y.append(0); batch.z.append(0)
+                    if let marks = rounds.testMarks { batch.testMarks.append(marks[i] ? 1 : 0) }
+                }
+                try writer.write(batch)
+                start = end
+            }
+            try writer.close()
+        } catch {
+            throw CLIError.failure("cannot write records: \(error.description)")
+        }
+    }
+}
+
+struct Postprocess: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the classical protocol on recorded data: Alice's and Bob's record files.",
+        discussion: """
+            Each file is one party's rounds (CSV: round,input,output,time_ns,x_m,y_m,z_m \
+            [,time_uncertainty_ns][,test], or the binary form made by `diqkd convert`). The files \
+            are checked line by line, the space-like separation of all events is audited, and only \
+            if the premise holds is a key certified — or if you pass --assume-nonsignaling (for \
+            example when the boxes are shielded instead), which the report records.
+
+            Examples:
+              diqkd postprocess --alice alice.csv --bob bob.csv --mode paper --out keys
+              diqkd simulate --rounds 3000000 --seed 7 --record rec && \\
+                diqkd postprocess --alice rec/alice.csv --bob rec/bob.csv --seed 7 --assume-nonsignaling
+            """
+    )
+
+    @Option(help: "Alice's record file.")
+    var alice: String
+
+    @Option(help: "Bob's record file.")
+    var bob: String
+
+    @OptionGroup var classical: FiniteSizeOptions
+
+    @Option(help: "Bits per reconciliation frame.")
+    var frameBits: Int = 1 << 16
+
+    @Flag(help: "Certify a key even if the space-like audit fails (the premise is then assumed, not shown).")
+    var assumeNonsignaling = false
+
+    @Option(help: "Reproduce the test selection and hash seeds of `simulate --seed`. Such keys are NOT secret.")
+    var seed: UInt64?
+
+    @Option(help: "Folder for alice.key, bob.key and report.json.")
+    var out: String = "diqkd-output"
+
+    @Flag(help: "Print the report as JSON instead of a summary.")
+    var json = false
+
+    func run() throws {
+        let parameters = try classical.parameters(reconciliationEfficiency: 1)
+        var configuration = ProtocolConfiguration(
+            rounds: 1, mode: parameters.mode, testFraction: parameters.testFraction, epsilonPE: parameters.epsilonPE,
+            epsilonPA: parameters.epsilonPA, verificationBits: parameters.verificationBits, frameBits: frameBits)
+        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        let progress = ProgressReporter()
+        let loaded: RecordedRun
+        do {
+            loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: parameters.mode == .spotCheck,
+                                          collectAudit: !assumeNonsignaling) { read in progress.handler("reading", 0) ; _ = read }
+        } catch {
+            throw CLIError.usage("\(error.description).")
+        }
+        configuration.rounds = loaded.rounds
+        let folder = try OutputFolder(path: out)
+        if seed != nil {
+            FileHandle.standardError.write(Data("WARNING: --seed makes the hash seeds reproducible; such keys are NOT secret.\n".utf8))
+        }
+        var auditVerdict: String?
+        if let audit = loaded.audit {
+            progress.handler("audit", 0)
+            let report = audit.run()
+            auditVerdict = report.verdict.rawValue
+            if report.verdict == .fail {
+                progress.finish()
+                var refused = loaded.process(configuration: configuration, seed: seed, progress: nil).report
+                refused = refused.refusingKey(reason: "the non-signalling premise fails: \(report.violatingPairs) pairs of "
+                                              + "measurement events are not space-like separated (see `diqkd audit`); "
+                                              + "pass --assume-nonsignaling to certify the key under that assumption instead")
+                refused.premise = "audited"
+                refused.auditVerdict = "fail"
+                try deliver(alice: .aborted(reason: refused.abortReason!), bob: .aborted(reason: refused.abortReason!),
+                            report: refused, to: folder, json: json)
+                return
+            }
+        }
+        let result = loaded.process(configuration: configuration, seed: seed, progress: progress.handler)
+        progress.finish()
+        var report = result.report
+        report.premise = assumeNonsignaling ? "assumed" : "audited"
+        report.auditVerdict = auditVerdict
+        try deliver(alice: result.alice, bob: result.bob, report: report, to: folder, json: json)
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that every pair of measurement events is space-like separated.",
+        discussion: """
+            The security premise needs no signal between any two measurement events: between the \
+            labs and between the boxes inside each lab. Counts violating pairs (exactly, without \
+            visiting all pairs), shows examples and the worst margin, and gives a verdict.
+
+            Example:
+              diqkd audit --alice alice.csv --bob bob.csv --json
+            """
+    )
+
+    @Option(help: "Alice's record file.")
+    var alice: String
+
+    @Option(help: "Bob's record file.")
+    var bob: String
+
+    @Flag(help: "Print a JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let loaded: RecordedRun
+        do {
+            loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: false, collectAudit: true)
+        } catch {
+            throw CLIError.usage("\(error.description).")
+        }
+        let report = loaded.audit!.run()
+        if json {
+            try JSONOutput.print(report)
+            return
+        }
+        print("events: \(grouped(report.events)); verdict: \(report.verdict.rawValue.uppercased())"
+              + (report.exact ? "" : " (work budget exhausted: counts are lower bounds)"))
+        for category in SpaceLikeAudit.Category.allCases {
+            print("  \(category.rawValue) pairs: \(grouped(report.violationsByCategory[category] ?? 0)) of "
+                  + "\(grouped(report.totalPairs[category] ?? 0)) not space-like")
+        }
+        if let worst = report.worstMarginNs { print("worst margin: \(formatted(worst)) ns") }
+        for example in report.examples {
+            print("  e.g. \(example.first.party) round \(example.first.round) at \(example.first.timeNs) ns and "
+                  + "\(example.second.party) round \(example.second.round) at \(example.second.timeNs) ns: margin \(formatted(example.marginNs)) ns")
+        }
+        print("method: \(report.method)")
+    }
+}
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a record file between CSV and the compact binary form.",
+        discussion: """
+            Examples:
+              diqkd convert --input alice.csv --output alice.bin
+              diqkd convert --input alice.bin --output alice.csv --to csv
+            """
+    )
+
+    @Option(help: "The record file to read (CSV or binary, recognised by its content).")
+    var input: String
+
+    @Option(help: "The file to write.")
+    var output: String
+
+    @Option(help: "Target format: binary or csv.")
+    var to: String = "binary"
+
+    func run() throws {
+        guard to == "binary" || to == "csv" else { throw CLIError.usage("--to must be 'binary' or 'csv' (got '\(to)').") }
+        do {
+            var reader = try openRecords(input)
+            if to == "binary" {
+                let writer = try BinaryRecordWriter(path: output, columns: reader.columns)
+                do { while let batch = try reader.next() { try writer.write(batch) } } catch { writer.discard(); throw error }
+                try writer.close()
+            } else {
+                let writer = try CSVRecordWriter(path: output, columns: reader.columns)
+                do { while let batch = try reader.next() { try writer.write(batch) } } catch { writer.discard(); throw error }
+                try writer.close()
+            }
+        } catch let error as RecordError {
+            throw CLIError.usage("\(error.description).")
+        }
+    }
+}
