@@ -190,7 +190,8 @@ struct FieldCursor {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]), as: UTF8.self)
     }
 
-    private mutating func advance() {
+    /// Marks the current field (up to the next comma) as the one that failed, for the message.
+    private mutating func failField() {
         fieldStart = min(start, end)
         var i = fieldStart
         while i < end && bytes[i] != 44 { i += 1 }
@@ -198,49 +199,58 @@ struct FieldCursor {
         start = i + 1
     }
 
+    /// Ends a field that was parsed up to `i`: it must stop at a comma or at the end of the line.
+    @inline(__always)
+    private mutating func finish(at i: Int) -> Bool {
+        guard i == end || bytes[i] == 44 else { return false }
+        fieldStart = start
+        fieldEnd = i
+        start = i + 1
+        return true
+    }
+
     mutating func bit() -> UInt8? {
-        advance()
-        guard fieldEnd - fieldStart == 1 else { return nil }
-        let c = bytes[fieldStart]
-        return c == 48 ? 0 : (c == 49 ? 1 : nil)
+        let i = start
+        if i < end, bytes[i] == 48 || bytes[i] == 49, finish(at: i + 1) { return bytes[i] - 48 }
+        failField()
+        return nil
     }
 
     mutating func integer() -> Int64? {
-        advance()
-        var i = fieldStart
+        var i = start
         var negative = false
-        if i < fieldEnd && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
-        guard i < fieldEnd else { return nil }
+        if i < end && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
+        let digitsStart = i
         var value: Int64 = 0
-        while i < fieldEnd {
-            let d = Int64(bytes[i]) - 48
-            guard d >= 0 && d <= 9 else { return nil }
+        while i < end {
+            let d = Int64(bytes[i]) &- 48
+            guard d >= 0 && d <= 9 else { break }
             let (times, o1) = value.multipliedReportingOverflow(by: 10)
             let (sum, o2) = times.addingReportingOverflow(d)
-            guard !o1 && !o2 else { return nil }
+            guard !o1 && !o2 else { failField(); return nil }
             value = sum
             i += 1
         }
+        guard i > digitsStart, finish(at: i) else { failField(); return nil }
         return negative ? -value : value
     }
 
-    /// A decimal number `[+-]digits[.digits][(e|E)[+-]digits]`.
+    /// A decimal number `[+-]digits[.digits][(e|E)[+-]digits]`, parsed in one pass.
     mutating func decimal() -> Double? {
-        advance()
-        var i = fieldStart
+        var i = start
         var negative = false
-        if i < fieldEnd && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
+        if i < end && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
         var mantissa: UInt64 = 0
         var exponent = 0
         var digits = 0
-        while i < fieldEnd, bytes[i] >= 48, bytes[i] <= 57 {
+        while i < end, bytes[i] >= 48, bytes[i] <= 57 {
             if mantissa < 1_000_000_000_000_000_000 { mantissa = mantissa * 10 + UInt64(bytes[i] - 48) } else { exponent += 1 }
             digits += 1
             i += 1
         }
-        if i < fieldEnd && bytes[i] == 46 {
+        if i < end && bytes[i] == 46 {
             i += 1
-            while i < fieldEnd, bytes[i] >= 48, bytes[i] <= 57 {
+            while i < end, bytes[i] >= 48, bytes[i] <= 57 {
                 if mantissa < 1_000_000_000_000_000_000 {
                     mantissa = mantissa * 10 + UInt64(bytes[i] - 48)
                     exponent -= 1
@@ -249,25 +259,25 @@ struct FieldCursor {
                 i += 1
             }
         }
-        guard digits > 0 else { return nil }
-        if i < fieldEnd && (bytes[i] == 101 || bytes[i] == 69) {
+        guard digits > 0 else { failField(); return nil }
+        if i < end && (bytes[i] == 101 || bytes[i] == 69) {
             i += 1
             var negativeExponent = false
-            if i < fieldEnd && (bytes[i] == 45 || bytes[i] == 43) { negativeExponent = bytes[i] == 45; i += 1 }
+            if i < end && (bytes[i] == 45 || bytes[i] == 43) { negativeExponent = bytes[i] == 45; i += 1 }
             var e = 0
             var expDigits = 0
-            while i < fieldEnd, bytes[i] >= 48, bytes[i] <= 57, e < 10_000 {
+            while i < end, bytes[i] >= 48, bytes[i] <= 57, e < 10_000 {
                 e = e * 10 + Int(bytes[i] - 48)
                 expDigits += 1
                 i += 1
             }
-            guard expDigits > 0 else { return nil }
+            guard expDigits > 0 else { failField(); return nil }
             exponent += negativeExponent ? -e : e
         }
-        guard i == fieldEnd else { return nil }
+        guard finish(at: i) else { failField(); return nil }
         var value = Double(mantissa)
         if exponent != 0 { value = exponent > 0 ? value * power10(exponent) : value / power10(-exponent) }
-        guard value.isFinite else { return nil }
+        guard value.isFinite else { failField(); return nil }
         return negative ? -value : value
     }
 }
