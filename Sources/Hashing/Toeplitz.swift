@@ -3,18 +3,37 @@ import CCarryless
 /// Polynomial multiplication over GF(2), bit-packed.
 public enum GF2Polynomial {
     /// Which base-case multiplier to use.
-    public enum Backend: Sendable, Hashable, CaseIterable {
+    public enum Backend: String, Sendable, Hashable, CaseIterable {
+        /// AVX-512 VPCLMULQDQ: four carry-less multiplications per instruction.
+        case vector
         /// The processor's carry-less multiply (PCLMULQDQ / PMULL).
         case hardware
         /// Portable four-bit-window multiplication.
         case portable
+
+        /// Whether this processor can run the backend.
+        public var isAvailable: Bool {
+            switch self {
+            case .vector: return GF2Polynomial.vectorAvailable
+            case .hardware: return GF2Polynomial.hardwareAvailable
+            case .portable: return true
+            }
+        }
+
+        /// The flag the C kernels take.
+        var level: Int32 { self == .vector ? 2 : (self == .hardware ? 1 : 0) }
     }
 
     /// Whether this processor offers a carry-less multiply instruction.
     public static let hardwareAvailable = diqkd_clmul_hardware_available() != 0
+    /// Whether it offers the AVX-512 vector form.
+    public static let vectorAvailable = diqkd_vector_clmul_available() != 0
 
-    /// The backend chosen at run time: hardware when available.
-    public static var preferredBackend: Backend { hardwareAvailable ? .hardware : .portable }
+    /// The fastest backend this processor runs, chosen at run time.
+    public static var preferredBackend: Backend { Backend.allCases.first { $0.isAvailable }! }
+
+    /// The backends this processor runs.
+    public static var availableBackends: [Backend] { Backend.allCases.filter(\.isAvailable) }
 
     /// The product of two polynomials (bit `k` = coefficient of `z^k`), of `a.count + b.count - 1` bits.
     /// - Complexity: O(w^1.585) word operations for factors of `w` words (Karatsuba).
@@ -25,7 +44,7 @@ public enum GF2Polynomial {
             b.words.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in
                     diqkd_gf2_multiply(pa.baseAddress, pa.count, pb.baseAddress, pb.count, po.baseAddress,
-                                       backend == .hardware ? 1 : 0)
+                                       min(backend.level, 1))
                 }
             }
         }
@@ -62,15 +81,68 @@ public struct ToeplitzHash: Sendable {
 
     /// `T x`.
     ///
-    /// With `s'` the reversed seed, `K_j = sum_i s'[n - 1 - i + j] x_i`, which is the coefficient
-    /// of `z^(n - 1 + j)` in the product `s'(z) x(z)`: the middle `l` coefficients of one
-    /// polynomial multiplication. Short outputs use direct inner products instead.
-    /// - Complexity: O(l n / 64) for `l <= 128`, else one `n`-bit polynomial product.
+    /// With `s'` the reversed seed, `K_j = sum_i s'[n - 1 - i + j] x_i`: the middle `l`
+    /// coefficients of the product `s'(z) x(z)`. The matrix is cut into square `L x L` blocks
+    /// (`L` a few words times a power of two, just above `l`), each a Toeplitz block whose
+    /// product is computed by a three-way recursion down to carry-less multiplications (see
+    /// `toeplitz.c`): `l = n/4` costs four block products of size `l`, about `4 l^1.585` word
+    /// operations. Short outputs use direct inner products instead.
+    /// - Complexity: O(l n / 64) for `l <= 128`, else O((n / l) l^1.585 / 64^1.585).
     public func hash(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
         precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
         if outputBits <= 128 { return hashByRows(x) }
+        return hashByBlocks(x, backend: backend)
+    }
+
+    /// The full polynomial product, sliced: kept as an independent second algorithm for tests.
+    public func hashByProduct(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
         let product = GF2Polynomial.multiply(seed.reversed(), x, backend: backend)
         return product.slice((inputBits - 1)..<(inputBits - 1 + outputBits))
+    }
+
+    private func hashByBlocks(_ x: BitVector, backend: GF2Polynomial.Backend) -> BitVector {
+        let n = inputBits, l = outputBits
+        let base = Int(DIQKD_TMVP_BASE)
+        // Block of L = b * 2^k words, b <= base, the smallest such cover of l.
+        let needed = (l + 63) / 64
+        var k = 0
+        while base << k < needed { k += 1 }
+        let blockWords = ((needed + (1 << k) - 1) >> k) << k
+        let blockBits = blockWords * 64
+        let rowBlocks = (l + blockBits - 1) / blockBits, columnBlocks = (n + blockBits - 1) / blockBits
+        // The reversed seed, placed so that every block's defining vector starts on a word:
+        // block (r, c) reads 2L bits from bit n + shift + (r - c) L.
+        let shift = (64 - n % 64) % 64
+        let reversed = seed.reversed()
+        let placedBits = n + shift + (rowBlocks + 1) * blockBits + 64 * (Int(DIQKD_TMVP_SLACK) + 1)
+        var placed = [UInt64](repeating: 0, count: (placedBits + 63) / 64)
+        let start = shift + blockBits
+        for (w, word) in reversed.words.enumerated() {
+            let bit = start + 64 * w
+            placed[bit >> 6] |= word << UInt64(bit & 63)
+            if bit & 63 != 0 { placed[(bit >> 6) + 1] |= word >> UInt64(64 - bit & 63) }
+        }
+        var input = x.words
+        input.append(contentsOf: repeatElement(0, count: columnBlocks * blockWords - input.count))
+        var output = [UInt64](repeating: 0, count: rowBlocks * blockWords)
+        var block = [UInt64](repeating: 0, count: blockWords)
+        let hardware = backend.level
+        placed.withUnsafeBufferPointer { s in
+            input.withUnsafeBufferPointer { xs in
+                block.withUnsafeMutableBufferPointer { y in
+                    for r in 0..<rowBlocks {
+                        for c in 0..<columnBlocks {
+                            let offset = (n + shift + (r - c) * blockBits) / 64
+                            diqkd_toeplitz_block(s.baseAddress! + offset, xs.baseAddress! + c * blockWords, blockWords,
+                                                 y.baseAddress!, hardware)
+                            for w in 0..<blockWords { output[r * blockWords + w] ^= y[w] }
+                        }
+                    }
+                }
+            }
+        }
+        output.removeLast(output.count - (l + 63) / 64)
+        return BitVector(words: output, count: l)
     }
 
     /// Row `j` of `T` is `seed[l - 1 - j ..< l - 1 - j + n]`.

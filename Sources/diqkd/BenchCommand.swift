@@ -115,8 +115,8 @@ struct ToeplitzBench: ParsableCommand {
     @Option(help: "Runs per size (the median is reported).")
     var repeats: Int = 5
 
-    @Option(help: "Multiplier backend: hardware or portable.")
-    var backend: String = GF2Polynomial.preferredBackend == .hardware ? "hardware" : "portable"
+    @Option(help: "Multiplier backend: vector (AVX-512 VPCLMULQDQ), hardware (PCLMULQDQ/PMULL) or portable.")
+    var backend: String = GF2Polynomial.preferredBackend.rawValue
 
     @Flag(help: "JSON lines.")
     var json = false
@@ -125,11 +125,11 @@ struct ToeplitzBench: ParsableCommand {
         guard (10...30).contains(fromLog2), (fromLog2...30).contains(toLog2), repeats >= 1 else {
             throw CLIError.usage("need 10 <= --from-log2 <= --to-log2 <= 30 and --repeats >= 1.")
         }
-        guard let backend = ["hardware": GF2Polynomial.Backend.hardware, "portable": .portable][backend] else {
-            throw CLIError.usage("--backend must be 'hardware' or 'portable' (got '\(self.backend)').")
+        guard let backend = GF2Polynomial.Backend(rawValue: backend) else {
+            throw CLIError.usage("--backend must be 'vector', 'hardware' or 'portable' (got '\(self.backend)').")
         }
-        if backend == .hardware && !GF2Polynomial.hardwareAvailable {
-            throw CLIError.usage("--backend hardware: this processor has no carry-less multiply instruction.")
+        guard backend.isAvailable else {
+            throw CLIError.usage("--backend \(backend.rawValue): this processor does not have the instructions it needs.")
         }
         var rng = Xoshiro256(seed: 7)
         for k in fromLog2...toLog2 {
@@ -141,7 +141,7 @@ struct ToeplitzBench: ParsableCommand {
             for _ in 0..<repeats { times.append(measureSeconds { _ = hash.hash(x, backend: backend) }) }
             let median = times.sorted()[times.count / 2]
             try emit(["benchmark": "toeplitz", "n": n, "l": l, "seconds": median, "mbitPerSecond": Double(n) / median / 1e6,
-                      "peakMemoryBytes": PeakMemory.bytes() ?? -1, "backend": backend == .hardware ? "hardware" : "portable"],
+                      "peakMemoryBytes": PeakMemory.bytes() ?? -1, "backend": backend.rawValue],
                      json: json)
         }
     }

@@ -44,7 +44,7 @@ struct BitVectorTests {
 
 @Suite("GF(2) multiplication and Toeplitz hashing")
 struct ToeplitzTests {
-    @Test(arguments: GF2Polynomial.Backend.allCases)
+    @Test(arguments: GF2Polynomial.availableBackends)
     func productsAgreeWithSchoolbook(backend: GF2Polynomial.Backend) {
         let seed: UInt64 = 0x70E9
         print("GF(2) product test seed \(seed), backend \(backend)")
@@ -58,7 +58,8 @@ struct ToeplitzTests {
     @Test func backendsAgreeOnLargeInputs() {
         var rng = SplitMix(state: 42)
         let a = BitVector.random(count: 100_003, using: &rng), b = BitVector.random(count: 77_777, using: &rng)
-        #expect(GF2Polynomial.multiply(a, b, backend: .hardware) == GF2Polynomial.multiply(a, b, backend: .portable))
+        let reference = GF2Polynomial.multiply(a, b, backend: .portable)
+        for backend in GF2Polynomial.availableBackends { #expect(GF2Polynomial.multiply(a, b, backend: backend) == reference) }
     }
 
     @Test(arguments: [(1, 1), (5, 1), (5, 5), (64, 64), (100, 37), (300, 129), (1000, 1000), (2049, 700), (4000, 1)])
@@ -69,9 +70,30 @@ struct ToeplitzTests {
         let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
         let x = BitVector.random(count: n, using: &rng)
         let expected = hash.hashByDefinition(x)
-        for backend in GF2Polynomial.Backend.allCases {
-            #expect(hash.hash(x, backend: backend) == expected)
+        for backend in GF2Polynomial.availableBackends {
+            #expect(hash.hash(x, backend: backend) == expected, "\(backend)")
         }
+    }
+
+    /// Large shapes exercise the block recursion (several levels, several row and column
+    /// blocks, padding); the full polynomial product is an independent second algorithm.
+    @Test(arguments: [(1 << 17, 1 << 15), (200_003, 50_001), (131_072, 131_072), (99_999, 70_000), (300_000, 129)])
+    func blockRecursionAgreesWithTheFullProduct(n: Int, l: Int) {
+        let seed = UInt64(n ^ (l << 20))
+        print("Toeplitz block test seed \(seed)")
+        var rng = SplitMix(state: seed)
+        let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
+        let x = BitVector.random(count: n, using: &rng)
+        let expected = hash.hashByProduct(x, backend: .portable)
+        for backend in GF2Polynomial.availableBackends {
+            #expect(hash.hash(x, backend: backend) == expected, "\(backend) n \(n) l \(l)")
+        }
+    }
+
+    @Test func fallbackIsSelectedAtRunTime() {
+        #expect(GF2Polynomial.availableBackends.contains(.portable))
+        #expect(GF2Polynomial.preferredBackend.isAvailable)
+        #expect(GF2Polynomial.preferredBackend == GF2Polynomial.availableBackends.first)
     }
 
     @Test func hashIsLinear() {

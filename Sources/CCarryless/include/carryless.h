@@ -16,3 +16,20 @@ void diqkd_gf2_multiply(const uint64_t *a, size_t na, const uint64_t *b, size_t 
                         uint64_t *out, int use_hardware);
 
 #endif
+
+/// The middle product behind a square Toeplitz block: with m = 64 * words,
+/// y_j = sum_i s[m - 1 - i + j] x_i for 0 <= i, j < m, i.e. coefficients m - 1 ... 2m - 2 of
+/// s(z) x(z). `s` holds 2 * words words (its top bit is never used), `x` and `y` hold `words`.
+/// `use_hardware`: 0 portable, 1 PCLMULQDQ/PMULL, 2 AVX-512 VPCLMULQDQ where available.
+/// `words` must be a multiple of a power of two no larger than DIQKD_TMVP_BASE words
+/// (the recursion halves it until it is at most that). Cost: about 3^k base blocks.
+void diqkd_toeplitz_block(const uint64_t *s, const uint64_t *x, size_t words, uint64_t *y, int use_hardware);
+
+/// Whether AVX-512 VPCLMULQDQ (four carry-less multiplications per instruction) is usable.
+int diqkd_vector_clmul_available(void);
+
+/// Base size (in words) at and below which the Toeplitz recursion multiplies directly.
+#define DIQKD_TMVP_BASE 32
+/// Readable words the caller must provide after the end of `s` (the vector kernel loads
+/// whole 512-bit blocks and ignores what lies past the vector).
+#define DIQKD_TMVP_SLACK 48
