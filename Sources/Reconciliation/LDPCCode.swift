@@ -1,15 +1,46 @@
 import Hashing
 import Randomness
 
-/// A sparse binary parity-check matrix `H` (`checks x variables`) with a fixed number of ones
-/// per column, stored both by check and by variable.
+/// How many variables have each column weight (node perspective): `(degree, fraction)` pairs.
+///
+/// Irregular profiles (many weight-2 and -3 columns for fast convergence, a few heavy ones
+/// that anchor the rest) reach much closer to the Shannon limit than regular codes at the high
+/// rates reconciliation needs.
+public struct DegreeProfile: Sendable, Hashable, Codable {
+    public let degrees: [Int]
+    public let fractions: [Double]
+
+    public init(_ pairs: [(degree: Int, fraction: Double)]) {
+        precondition(!pairs.isEmpty && pairs.allSatisfy { $0.degree >= 1 && $0.fraction >= 0 })
+        let total = pairs.reduce(0) { $0 + $1.fraction }
+        degrees = pairs.map(\.degree)
+        fractions = pairs.map { $0.fraction / total }
+    }
+
+    public static func regular(_ w: Int) -> DegreeProfile { DegreeProfile([(w, 1)]) }
+
+    /// The column weight of each of `n` variables, at most `m`.
+    func columnWeights(variables n: Int, checks m: Int) -> [Int] {
+        var weights: [Int] = []
+        weights.reserveCapacity(n)
+        var assigned = 0.0
+        for (k, d) in degrees.enumerated() {
+            assigned += fractions[k] * Double(n)
+            let upTo = k == degrees.count - 1 ? n : min(n, Int(assigned.rounded()))
+            while weights.count < upTo { weights.append(min(d, m)) }
+        }
+        return weights
+    }
+}
+
+/// A sparse binary parity-check matrix `H` (`checks x variables`) with a chosen column-weight
+/// profile, stored by check.
 ///
 /// Alice discloses the syndrome `H x`: `checks` linear functions of her raw key, which is what
 /// SECURITY-MATH §5 allows the privacy-amplification bound to absorb.
 public struct LDPCCode: Sendable {
     public let variables: Int
     public let checks: Int
-    public let columnWeight: Int
     /// `checkStart[c] ..< checkStart[c + 1]` indexes the edges of check `c` in `edgeVariable`.
     let checkStart: [Int32]
     /// The variable at the end of each edge, edges grouped by check.
@@ -17,36 +48,44 @@ public struct LDPCCode: Sendable {
 
     public var edges: Int { edgeVariable.count }
 
-    /// Builds a random code deterministically from `seed` (a public value Alice announces, so
-    /// Bob rebuilds the same matrix): every variable joins `columnWeight` distinct checks and
-    /// check degrees differ by at most one.
-    /// - Complexity: O(n w) expected.
+    /// A code in which every variable joins `columnWeight` checks.
     public init(variables n: Int, checks m: Int, columnWeight w: Int = 3, seed: UInt64) {
-        precondition(n >= 1 && m >= 1 && w >= 1)
-        let weight = min(w, m)
+        self.init(variables: n, checks: m, profile: .regular(w), seed: seed)
+    }
+
+    /// Builds a random code deterministically from `seed` (a public value Alice announces, so
+    /// Bob rebuilds the same matrix): every variable joins as many distinct checks as the
+    /// profile gives it, and check degrees differ by at most one.
+    /// - Complexity: O(edges) expected.
+    public init(variables n: Int, checks m: Int, profile: DegreeProfile, seed: UInt64) {
+        precondition(n >= 1 && m >= 1)
         variables = n
         checks = m
-        columnWeight = weight
         var rng = Xoshiro256(seed: seed, stream: "ldpc")
+        let weights = profile.columnWeights(variables: n, checks: m)
+        var start = [Int](repeating: 0, count: n + 1)
+        for v in 0..<n { start[v + 1] = start[v] + weights[v] }
         // Sockets: check c appears as often as its degree; a random permutation deals them to
-        // variables `weight` at a time.
-        let edgeCount = n * weight
+        // the variables' slots.
+        let edgeCount = start[n]
         var sockets = [Int32](repeating: 0, count: edgeCount)
         for e in 0..<edgeCount { sockets[e] = Int32(e % m) }
         sockets.shuffle(using: &rng)
         // Repair repeated checks within one variable by swapping with random sockets elsewhere;
         // a swap can create a clash in the other variable, so sweep until a sweep is clean.
-        var clean = weight == 1
+        var clean = false
         while !clean {
             clean = true
-            for v in 0..<n {
-                let base = v * weight
-                for k in 1..<weight where (0..<k).contains(where: { sockets[base + $0] == sockets[base + k] }) {
+            for v in 0..<n where weights[v] > 1 {
+                let base = start[v]
+                for k in 1..<weights[v] where (0..<k).contains(where: { sockets[base + $0] == sockets[base + k] }) {
                     sockets.swapAt(base + k, Int.random(in: 0..<edgeCount, using: &rng))
                     clean = false
                 }
             }
         }
+        var owner = [Int32](repeating: 0, count: edgeCount)
+        for v in 0..<n { for e in start[v]..<start[v + 1] { owner[e] = Int32(v) } }
         var degree = [Int32](repeating: 0, count: m + 1)
         for c in sockets { degree[Int(c) + 1] += 1 }
         for c in 0..<m { degree[c + 1] += degree[c] }
@@ -54,7 +93,7 @@ public struct LDPCCode: Sendable {
         var edgeVariable = [Int32](repeating: 0, count: edgeCount)
         for e in 0..<edgeCount {
             let c = Int(sockets[e])
-            edgeVariable[Int(fill[c])] = Int32(e / weight)
+            edgeVariable[Int(fill[c])] = owner[e]
             fill[c] += 1
         }
         checkStart = degree
@@ -66,15 +105,14 @@ public struct LDPCCode: Sendable {
     public func stacked(with other: LDPCCode) -> LDPCCode {
         precondition(other.variables == variables)
         let offset = Int32(edgeVariable.count)
-        return LDPCCode(variables: variables, checks: checks + other.checks, columnWeight: columnWeight + other.columnWeight,
+        return LDPCCode(variables: variables, checks: checks + other.checks,
                         checkStart: checkStart + other.checkStart.dropFirst().map { $0 + offset },
                         edgeVariable: edgeVariable + other.edgeVariable)
     }
 
-    init(variables: Int, checks: Int, columnWeight: Int, checkStart: [Int32], edgeVariable: [Int32]) {
+    init(variables: Int, checks: Int, checkStart: [Int32], edgeVariable: [Int32]) {
         self.variables = variables
         self.checks = checks
-        self.columnWeight = columnWeight
         self.checkStart = checkStart
         self.edgeVariable = edgeVariable
     }

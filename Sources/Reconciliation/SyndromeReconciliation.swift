@@ -16,7 +16,8 @@ public enum SyndromeReconciliation {
         public let syndromeBits: [Int]
         /// The error rate the codes were sized for (Bob's decoder assumes it too).
         public let designErrorRate: Double
-        public let columnWeight: Int
+        /// The column-weight profile of every frame's code.
+        public let profile: DegreeProfile
         /// The public seed of the code construction.
         public let codeSeed: UInt64
 
@@ -28,7 +29,7 @@ public enum SyndromeReconciliation {
         }
 
         public func code(frame k: Int) -> LDPCCode {
-            LDPCCode(variables: frameRange(k).count, checks: syndromeBits[k], columnWeight: columnWeight,
+            LDPCCode(variables: frameRange(k).count, checks: syndromeBits[k], profile: profile,
                      seed: codeSeed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
         }
     }
@@ -40,16 +41,16 @@ public enum SyndromeReconciliation {
     ///   - efficiency: `f`, the ratio to the Shannon minimum; regular column-weight-3 codes with
     ///     min-sum decoding need about 1.3 or more at the error rates of this protocol.
     public static func plan(rawKeyBits n: Int, errorRate: Double, efficiency: Double, frameBits: Int = 1 << 16,
-                            columnWeight: Int = 3, codeSeed: UInt64) -> Plan {
+                            profile: DegreeProfile = .regular(3), codeSeed: UInt64) -> Plan {
         precondition(n >= 1 && frameBits >= 1 && efficiency >= 1)
         let p = min(max(errorRate, 1e-4), 0.5)
         let frames = (n + frameBits - 1) / frameBits
         let syndromeBits = (0..<frames).map { k -> Int in
             let length = min(n, (k + 1) * frameBits) - k * frameBits
-            return min(length, max(columnWeight + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
+            return min(length, max(profile.degrees.max()! + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
         }
         return Plan(rawKeyBits: n, frameBits: frameBits, syndromeBits: syndromeBits, designErrorRate: p,
-                    columnWeight: columnWeight, codeSeed: codeSeed)
+                    profile: profile, codeSeed: codeSeed)
     }
 
     /// Alice's syndromes, one per frame, concatenated. Frames are independent, so they are
@@ -80,7 +81,7 @@ public enum SyndromeReconciliation {
 
     /// The extra code for a failed frame, from the plan's public seed.
     public static func extraCode(plan: Plan, frame k: Int, attempt: Int) -> LDPCCode {
-        LDPCCode(variables: plan.frameRange(k).count, checks: extraChecks(plan: plan, frame: k), columnWeight: plan.columnWeight,
+        LDPCCode(variables: plan.frameRange(k).count, checks: extraChecks(plan: plan, frame: k), columnWeight: 3,
                  seed: plan.codeSeed ^ (UInt64(k) &* 0xD6E8_FEB8_6659_FD93) ^ (UInt64(attempt) &* 0xA076_1D64_78BD_642F))
     }
 

@@ -76,3 +76,20 @@ struct ReconciliationTests {
         #expect(plan.syndromeBits[0] == Int((1.5 * 30_000 * 0.14144054254182067).rounded(.up)))
     }
 }
+
+@Suite("column-weight profiles")
+struct DegreeProfileTests {
+    @Test func irregularProfilesGiveEachVariableItsWeight() {
+        let profile = DegreeProfile([(2, 0.2), (3, 0.6), (10, 0.2)])
+        let code = LDPCCode(variables: 10_000, checks: 1_500, profile: profile, seed: 4)
+        #expect(code.edges == 2 * 2000 + 3 * 6000 + 10 * 2000)
+        var perVariable = [Int](repeating: 0, count: 10_000)
+        for v in code.edgeVariable { perVariable[Int(v)] += 1 }
+        #expect(perVariable.filter { $0 == 2 }.count == 2000)
+        #expect(perVariable.filter { $0 == 10 }.count == 2000)
+        for c in 0..<1_500 {
+            let vars = code.edgeVariable[Int(code.checkStart[c])..<Int(code.checkStart[c + 1])]
+            #expect(Set(vars).count == vars.count)
+        }
+    }
+}
