@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "SecurityBoundsTests", dependencies: ["SecurityBounds", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "HashingTests", dependencies: ["Hashing"]),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"], resources: [.copy("Vectors")]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),

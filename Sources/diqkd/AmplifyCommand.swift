@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Hashing
+
+struct Amplify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply Toeplitz privacy amplification to a key file.",
+        discussion: """
+            K = T x with T[j][i] = seed[i - j + l - 1] (an l x n Toeplitz matrix), computed as the \
+            middle of a GF(2) polynomial product. Files are raw bytes, most significant bit first; \
+            the seed file holds exactly n + l - 1 bits (its last byte zero-padded).
+
+            Examples:
+              diqkd amplify --input raw.key --seed seed.bin --output-bits 100000 --out final.key
+              diqkd amplify --input raw.key --input-bits 999997 --seed seed.bin --output-bits 1000 --out final.key
+            """
+    )
+
+    @Option(help: "The key to compress (raw bytes, most significant bit first).")
+    var input: String
+
+    @Option(help: "Bits of the input to use, when its last byte is padded (default: all of it).")
+    var inputBits: Int?
+
+    @Option(help: "The Toeplitz seed: n + l - 1 bits, most significant bit first.")
+    var seed: String
+
+    @Option(help: "Length l of the output key in bits.")
+    var outputBits: Int
+
+    @Option(help: "Where to write the output key (default: standard output, if it is not a terminal).")
+    var out: String?
+
+    func run() throws {
+        let inputBytes = try read(input, flag: "--input")
+        let n = inputBits ?? inputBytes.count * 8
+        guard n >= 1, n <= inputBytes.count * 8, n > inputBytes.count * 8 - 8 || inputBits == nil else {
+            throw CLIError.usage("--input-bits \(n) does not fit \(input), which holds \(inputBytes.count) bytes.")
+        }
+        guard outputBits >= 1, outputBits <= n else {
+            throw CLIError.usage("--output-bits must be between 1 and the input length \(n) (got \(outputBits)).")
+        }
+        let seedBits = n + outputBits - 1
+        let seedBytes = try read(seed, flag: "--seed")
+        guard seedBytes.count == (seedBits + 7) / 8 else {
+            throw CLIError.usage("--seed \(seed) holds \(seedBytes.count * 8) bits; n + l - 1 = \(seedBits) bits "
+                                 + "need exactly \((seedBits + 7) / 8) bytes.")
+        }
+        if seedBits % 8 != 0, seedBytes.last! & (0xFF >> UInt8(seedBits % 8)) != 0 {
+            throw CLIError.usage("--seed \(seed) has bits set past its n + l - 1 = \(seedBits) bits; the padding must be zero.")
+        }
+        if out == nil && isatty(STDOUT_FILENO) != 0 {
+            throw CLIError.usage("refusing to print key bytes on a terminal; give --out FILE or redirect standard output.")
+        }
+        let key = SecretBits(BitVector(bytesMSBFirst: inputBytes, count: n))
+        let hash = ToeplitzHash(inputBits: n, outputBits: outputBits, seed: BitVector(bytesMSBFirst: seedBytes, count: seedBits))
+        let output = key.withBits { Data(hash.hash($0).bytesMSBFirst()) }
+        if let out {
+            do {
+                try output.write(to: URL(fileURLWithPath: out), options: .atomic)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: out)
+            } catch {
+                throw CLIError.failure("cannot write \(out): \(error.localizedDescription)")
+            }
+        } else {
+            FileHandle.standardOutput.write(output)
+        }
+    }
+
+    private func read(_ path: String, flag: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.usage("\(flag) \(path): cannot read the file.")
+        }
+        guard !data.isEmpty else { throw CLIError.usage("\(flag) \(path) is empty.") }
+        return [UInt8](data)
+    }
+}
