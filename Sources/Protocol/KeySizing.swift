@@ -34,7 +34,8 @@ struct KeySizing {
         efficiency = ReconciliationMargin.efficiency(errorRate: designErrorRate)
         let n = estimate.rawKeyBits
         predictedSyndromeBits = n == 0 ? 0 : SyndromeReconciliation.plan(
-            rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits, codeSeed: 0
+            rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
+            profile: ReconciliationMargin.profile, codeSeed: 0
         ).totalSyndromeBits
         let epsilonUpper = estimate.epsilonUpper
         predictedKeyBits = n == 0 ? 0 : FiniteSizeKey.length(

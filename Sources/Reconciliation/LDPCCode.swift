@@ -9,12 +9,18 @@ import Randomness
 public struct DegreeProfile: Sendable, Hashable, Codable {
     public let degrees: [Int]
     public let fractions: [Double]
+    /// Extended irregular repeat-accumulate structure: the first `checks - 1` variables have
+    /// weight 2 and form a staircase (variable `i` joins checks `i` and `i + 1`), so weight-2
+    /// columns never close a cycle among themselves; `degrees` and `fractions` then describe
+    /// the other variables.
+    public let staircase: Bool
 
-    public init(_ pairs: [(degree: Int, fraction: Double)]) {
+    public init(_ pairs: [(degree: Int, fraction: Double)], staircase: Bool = false) {
         precondition(!pairs.isEmpty && pairs.allSatisfy { $0.degree >= 1 && $0.fraction >= 0 })
         let total = pairs.reduce(0) { $0 + $1.fraction }
         degrees = pairs.map(\.degree)
         fractions = pairs.map { $0.fraction / total }
+        self.staircase = staircase
     }
 
     public static func regular(_ w: Int) -> DegreeProfile { DegreeProfile([(w, 1)]) }
@@ -55,45 +61,63 @@ public struct LDPCCode: Sendable {
 
     /// Builds a random code deterministically from `seed` (a public value Alice announces, so
     /// Bob rebuilds the same matrix): every variable joins as many distinct checks as the
-    /// profile gives it, and check degrees differ by at most one.
-    /// - Complexity: O(edges) expected.
+    /// profile gives it (at most `m`), and check degrees stay close to equal.
+    /// - Complexity: O(edges * weight) expected.
     public init(variables n: Int, checks m: Int, profile: DegreeProfile, seed: UInt64) {
         precondition(n >= 1 && m >= 1)
         variables = n
         checks = m
         var rng = Xoshiro256(seed: seed, stream: "ldpc")
-        let weights = profile.columnWeights(variables: n, checks: m)
-        var start = [Int](repeating: 0, count: n + 1)
-        for v in 0..<n { start[v + 1] = start[v] + weights[v] }
-        // Sockets: check c appears as often as its degree; a random permutation deals them to
-        // the variables' slots.
-        let edgeCount = start[n]
-        var sockets = [Int32](repeating: 0, count: edgeCount)
-        for e in 0..<edgeCount { sockets[e] = Int32(e % m) }
-        sockets.shuffle(using: &rng)
-        // Repair repeated checks within one variable by swapping with random sockets elsewhere;
-        // a swap can create a clash in the other variable, so sweep until a sweep is clean.
-        var clean = false
-        while !clean {
-            clean = true
-            for v in 0..<n where weights[v] > 1 {
-                let base = start[v]
-                for k in 1..<weights[v] where (0..<k).contains(where: { sockets[base + $0] == sockets[base + k] }) {
-                    sockets.swapAt(base + k, Int.random(in: 0..<edgeCount, using: &rng))
-                    clean = false
+        let chain = profile.staircase ? min(m - 1, n) : 0
+        let weights = Array(repeating: 2, count: chain) + profile.columnWeights(variables: n - chain, checks: m)
+        // Each check offers as many sockets as its share of the edges (shares differ by at most
+        // one); every variable draws its checks from the remaining sockets, redrawing a check it
+        // already has. When the sockets left cannot give a variable distinct checks (small codes
+        // near the end of the draw), it takes any check it lacks: construction always ends.
+        let randomEdges = weights[chain...].reduce(0, +)
+        var pool = [Int32](repeating: 0, count: randomEdges)
+        for e in 0..<randomEdges { pool[e] = Int32(e % m) }
+        var poolCount = randomEdges
+        var variableOfEdge: [Int32] = []
+        var checkOfEdge: [Int32] = []
+        variableOfEdge.reserveCapacity(2 * chain + randomEdges)
+        checkOfEdge.reserveCapacity(2 * chain + randomEdges)
+        for v in 0..<chain {
+            variableOfEdge.append(Int32(v)); checkOfEdge.append(Int32(v))
+            variableOfEdge.append(Int32(v)); checkOfEdge.append(Int32(v + 1))
+        }
+        var chosen: [Int32] = []
+        for v in chain..<n {
+            chosen.removeAll(keepingCapacity: true)
+            for _ in 0..<weights[v] {
+                var picked: Int32?
+                for _ in 0..<32 where poolCount > 0 {
+                    let index = Int.random(in: 0..<poolCount, using: &rng)
+                    if !chosen.contains(pool[index]) {
+                        picked = pool[index]
+                        pool[index] = pool[poolCount - 1]
+                        poolCount -= 1
+                        break
+                    }
                 }
+                if picked == nil {
+                    var c = Int32(Int.random(in: 0..<m, using: &rng))
+                    while chosen.contains(c) { c = (c + 1) % Int32(m) }
+                    picked = c
+                }
+                chosen.append(picked!)
+                variableOfEdge.append(Int32(v)); checkOfEdge.append(picked!)
             }
         }
-        var owner = [Int32](repeating: 0, count: edgeCount)
-        for v in 0..<n { for e in start[v]..<start[v + 1] { owner[e] = Int32(v) } }
+        let edgeCount = variableOfEdge.count
         var degree = [Int32](repeating: 0, count: m + 1)
-        for c in sockets { degree[Int(c) + 1] += 1 }
+        for c in checkOfEdge { degree[Int(c) + 1] += 1 }
         for c in 0..<m { degree[c + 1] += degree[c] }
         var fill = degree
         var edgeVariable = [Int32](repeating: 0, count: edgeCount)
         for e in 0..<edgeCount {
-            let c = Int(sockets[e])
-            edgeVariable[Int(fill[c])] = owner[e]
+            let c = Int(checkOfEdge[e])
+            edgeVariable[Int(fill[c])] = variableOfEdge[e]
             fill[c] += 1
         }
         checkStart = degree

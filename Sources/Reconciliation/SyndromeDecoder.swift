@@ -44,32 +44,37 @@ public struct SyndromeDecoder: Sendable {
         return Outcome(corrected: nil, iterations: maximumIterations)
     }
 
-    /// One pass over all checks. For check `c` and edge `e`,
-    /// `tanh(r_e / 2) = (-1)^(s_c) prod_{e' != e} tanh(t_e' / 2)` with `t` the extrinsic beliefs;
-    /// the product over all edges is divided by the edge's own factor, kept away from zero.
+    /// One pass over all checks, in the log domain of Gallager's function
+    /// `phi(x) = -log tanh(x / 2)` (its own inverse): a check's outgoing magnitude on edge `e` is
+    /// `phi(sum_{e' != e} phi(|t_e'|))` and its sign the parity of the other signs and the
+    /// syndrome bit. `phi` comes from a table, two lookups per edge instead of a tanh and an atanh.
     private func layer(belief: inout [Float], messages: inout [Float], syndrome: BitVector) {
         code.checkStart.withUnsafeBufferPointer { start in
             code.edgeVariable.withUnsafeBufferPointer { edgeVariable in
                 belief.withUnsafeMutableBufferPointer { L in
                     messages.withUnsafeMutableBufferPointer { R in
-                        var factors = [Float](repeating: 0, count: 64)
-                        for c in 0..<code.checks {
-                            let first = Int(start[c]), last = Int(start[c + 1])
-                            if last - first > factors.count { factors = [Float](repeating: 0, count: last - first) }
-                            var product: Float = syndrome[c] ? -1 : 1
-                            for e in first..<last {
-                                let t = L[Int(edgeVariable[e])] - R[e]
-                                var factor = tanhf(0.5 * t)
-                                if abs(factor) < 1e-7 { factor = t < 0 ? -1e-7 : 1e-7 }
-                                R[e] = t
-                                factors[e - first] = factor
-                                product *= factor
-                            }
-                            for e in first..<last {
-                                let ratio = min(max(product / factors[e - first], -0.999_999), 0.999_999)
-                                let message = 2 * atanhf(ratio)
-                                L[Int(edgeVariable[e])] = R[e] + message
-                                R[e] = message
+                        PhiTable.shared.values.withUnsafeBufferPointer { table in
+                            var magnitudes = [Float](repeating: 0, count: 64)
+                            for c in 0..<code.checks {
+                                let first = Int(start[c]), last = Int(start[c + 1])
+                                if last - first > magnitudes.count { magnitudes = [Float](repeating: 0, count: last - first) }
+                                var total: Float = 0
+                                var negative = syndrome[c]
+                                for e in first..<last {
+                                    let t = L[Int(edgeVariable[e])] - R[e]
+                                    R[e] = t
+                                    if t < 0 { negative.toggle() }
+                                    let m = PhiTable.phi(abs(t), table)
+                                    magnitudes[e - first] = m
+                                    total += m
+                                }
+                                for e in first..<last {
+                                    let t = R[e]
+                                    let magnitude = PhiTable.phi(max(0, total - magnitudes[e - first]), table)
+                                    let message = (negative != (t < 0)) ? -magnitude : magnitude
+                                    L[Int(edgeVariable[e])] = t + message
+                                    R[e] = message
+                                }
                             }
                         }
                     }
@@ -82,5 +87,31 @@ public struct SyndromeDecoder: Sendable {
         var words = [UInt64](repeating: 0, count: (belief.count + 63) / 64)
         for v in belief.indices where belief[v] < 0 { words[v >> 6] |= 1 << UInt64(v & 63) }
         return BitVector(words: words, count: belief.count)
+    }
+}
+
+/// `phi(x) = log((e^x + 1) / (e^x - 1))` tabulated on `[0, 20]`, linearly interpolated.
+/// Arguments below one table step are treated as one step (phi is about 7.6 there), which
+/// bounds messages the way the clamping of tanh-based decoders does.
+final class PhiTable: Sendable {
+    static let shared = PhiTable()
+    static let steps = 8192
+    static let range: Float = 20
+    static let scale = Float(steps) / range
+    let values: [Float]
+
+    private init() {
+        values = (0...PhiTable.steps + 1).map { k in
+            let x = max(Double(k) / Double(PhiTable.scale), 1 / Double(PhiTable.scale))
+            return Float(log((exp(x) + 1) / (exp(x) - 1)))
+        }
+    }
+
+    @inline(__always)
+    static func phi(_ x: Float, _ table: UnsafeBufferPointer<Float>) -> Float {
+        let position = min(x * scale, Float(steps))
+        let index = Int(position)
+        let fraction = position - Float(index)
+        return table[index] + fraction * (table[index + 1] - table[index])
     }
 }

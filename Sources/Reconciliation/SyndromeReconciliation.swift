@@ -24,8 +24,14 @@ public enum SyndromeReconciliation {
         public var frames: Int { syndromeBits.count }
         public var totalSyndromeBits: Int { syndromeBits.reduce(0, +) }
 
+        /// Frame `k`: the raw key is cut into `frames` nearly equal frames of about `frameBits`
+        /// bits (never a short leftover frame, which would decode poorly).
         public func frameRange(_ k: Int) -> Range<Int> {
-            (k * frameBits)..<min(rawKeyBits, (k + 1) * frameBits)
+            Plan.range(k, frames: frames, rawKeyBits: rawKeyBits)
+        }
+
+        static func range(_ k: Int, frames: Int, rawKeyBits n: Int) -> Range<Int> {
+            (k * n / frames)..<((k + 1) * n / frames)
         }
 
         public func code(frame k: Int) -> LDPCCode {
@@ -44,9 +50,9 @@ public enum SyndromeReconciliation {
                             profile: DegreeProfile = .regular(3), codeSeed: UInt64) -> Plan {
         precondition(n >= 1 && frameBits >= 1 && efficiency >= 1)
         let p = min(max(errorRate, 1e-4), 0.5)
-        let frames = (n + frameBits - 1) / frameBits
+        let frames = max(1, n / frameBits)
         let syndromeBits = (0..<frames).map { k -> Int in
-            let length = min(n, (k + 1) * frameBits) - k * frameBits
+            let length = Plan.range(k, frames: frames, rawKeyBits: n).count
             return min(length, max(profile.degrees.max()! + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
         }
         return Plan(rawKeyBits: n, frameBits: frameBits, syndromeBits: syndromeBits, designErrorRate: p,
@@ -73,10 +79,11 @@ public enum SyndromeReconciliation {
         case failed(frame: Int)
     }
 
-    /// How many extra checks a frame that failed to decode gets on retry `attempt` (1, 2, ...):
-    /// half as many again as its first code, so the stacked code has a comfortable margin.
+    /// How many extra checks a frame that failed to decode gets on each retry: as many again as
+    /// its first code. Failures are rare (the codes are sized for that), so a generous retry
+    /// costs little on average and rescues frames stuck on an unlucky error pattern.
     public static func extraChecks(plan: Plan, frame k: Int) -> Int {
-        max(8, plan.syndromeBits[k] / 2)
+        max(16, plan.syndromeBits[k])
     }
 
     /// The extra code for a failed frame, from the plan's public seed.

@@ -180,6 +180,7 @@ struct ReconcileBench: ParsableCommand {
             var y = x
             for i in 0..<frame where Double(rng.next() >> 11) * 0x1p-53 < qber { y[i].toggle() }
             let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
+                                                   profile: ReconciliationMargin.profile,
                                                    codeSeed: UInt64(k))
             let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
             let code = plan.code(frame: 0)
