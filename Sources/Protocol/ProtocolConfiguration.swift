@@ -67,7 +67,7 @@ public enum ReconciliationMargin {
     public static let profile = DegreeProfile([(3, 0.6), (12, 0.4)], staircase: true)
 
     static let table: [(p: Double, f: Double)] = [
-        (0.001, 2.1), (0.002, 1.75), (0.005, 1.45), (0.01, 1.4), (0.02, 1.3), (0.03, 1.27), (0.05, 1.25), (0.1, 1.2),
+        (0.001, 2.1), (0.002, 1.75), (0.005, 1.45), (0.01, 1.4), (0.02, 1.3), (0.03, 1.3), (0.05, 1.28), (0.1, 1.2),
     ]
 
     public static func efficiency(errorRate p: Double) -> Double {
