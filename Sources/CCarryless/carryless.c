@@ -1,6 +1,7 @@
 // GF(2)[z] multiplication for Toeplitz hashing: Karatsuba over 64-bit words, with the
 // processor's carry-less multiply for the base case where it exists.
 #include "carryless.h"
+#include "clmul_portable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +22,6 @@ typedef void (*base_fn)(const uint64_t *, const uint64_t *, size_t, uint64_t *);
 // ---------------------------------------------------------------------------------------
 // Base cases: schoolbook n x n word products, out has 2n words (overwritten).
 
-static inline void clmul_soft(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi) {
-    // Four-bit windows of b: table of a times every 4-bit polynomial, 67 bits wide.
-    uint64_t tl[16], th[16];
-    tl[0] = 0; th[0] = 0;
-    tl[1] = a; th[1] = 0;
-    for (int i = 2; i < 16; i += 2) {
-        tl[i] = tl[i / 2] << 1; th[i] = (th[i / 2] << 1) | (tl[i / 2] >> 63);
-        tl[i + 1] = tl[i] ^ a;  th[i + 1] = th[i];
-    }
-    uint64_t l = 0, h = 0;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-        unsigned nib = (unsigned)(b >> shift) & 15u;
-        // Multiply the accumulator by z^4, then add the table entry.
-        if (shift != 60) { h = (h << 4) | (l >> 60); l <<= 4; }
-        l ^= tl[nib]; h ^= th[nib];
-    }
-    *lo = l; *hi = h;
-}
 
 static void base_soft(const uint64_t *a, const uint64_t *b, size_t n, uint64_t *r) {
     memset(r, 0, 2 * n * sizeof(uint64_t));
@@ -46,7 +29,7 @@ static void base_soft(const uint64_t *a, const uint64_t *b, size_t n, uint64_t *
         if (a[i] == 0) continue;
         for (size_t j = 0; j < n; j++) {
             uint64_t lo, hi;
-            clmul_soft(a[i], b[j], &lo, &hi);
+            clmul_portable(a[i], b[j], &lo, &hi);
             r[i + j] ^= lo; r[i + j + 1] ^= hi;
         }
     }

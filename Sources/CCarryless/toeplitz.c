@@ -5,6 +5,7 @@
 // slices of the parent's: three half-size products and linear work, like Karatsuba, but
 // computing only the needed (middle) coefficients.
 #include "carryless.h"
+#include "clmul_portable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +14,6 @@
 #include <immintrin.h>
 #endif
 
-static inline void clmul_portable(uint64_t a, uint64_t b, uint64_t *lo, uint64_t *hi) {
-    uint64_t tl[16], th[16];
-    tl[0] = 0; th[0] = 0;
-    tl[1] = a; th[1] = 0;
-    for (int i = 2; i < 16; i += 2) {
-        tl[i] = tl[i / 2] << 1; th[i] = (th[i / 2] << 1) | (tl[i / 2] >> 63);
-        tl[i + 1] = tl[i] ^ a;  th[i + 1] = th[i];
-    }
-    uint64_t l = 0, h = 0;
-    for (int shift = 60; shift >= 0; shift -= 4) {
-        unsigned nib = (unsigned)(b >> shift) & 15u;
-        if (shift != 60) { h = (h << 4) | (l >> 60); l <<= 4; }
-        l ^= tl[nib]; h ^= th[nib];
-    }
-    *lo = l; *hi = h;
-}
 
 // Middle product base case: words b <= DIQKD_TMVP_BASE. P[k] for k in [b-1, 2b-1] of s * x,
 // then y_w = (P[b-1+w] >> 63) | (P[b+w] << 1).

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 /// The compact binary form of the record format: the magic `DIQKDRC2`, one flags byte
 /// (bit 0: time uncertainty present, bit 1: test marks present), then one variable-length
 /// record per round:
@@ -123,36 +117,29 @@ public struct BinaryRecordReader: RecordReader {
 public final class BinaryRecordWriter {
     public let path: String
     public let columns: RecordColumns
-    private let temporaryPath: String
-    private var file: UnsafeMutablePointer<FILE>?
-    private var buffer: [UInt8] = []
-
-    public init(path: String, columns: RecordColumns) throws(RecordError) {
-        self.path = path
-        self.columns = columns
-        temporaryPath = path + ".partial"
-        guard let handle = fopen(temporaryPath, "w") else {
-            throw RecordError(file: path, line: nil, message: "cannot create (\(String(cString: strerror(errno))))")
-        }
-        file = handle
-        buffer = BinaryFormat.magic + [(columns.timeUncertainty ? 1 : 0) | (columns.testMarks ? 2 : 0)]
-    }
-
+    private let output: BufferedFileOutput
     private var previousRound: Int64 = 0
     private var previousTime: Int64 = 0
     private var position: (Double, Double, Double)?
     private var uncertainty: Double?
 
+    public init(path: String, columns: RecordColumns) throws(RecordError) {
+        self.path = path
+        self.columns = columns
+        output = try BufferedFileOutput(path: path)
+        output.buffer = BinaryFormat.magic + [(columns.timeUncertainty ? 1 : 0) | (columns.testMarks ? 2 : 0)]
+    }
+
     public func write(_ batch: RecordBatch) throws(RecordError) {
         func varint(_ value: UInt64) {
             var v = value
             while v >= 0x80 {
-                buffer.append(UInt8(v & 0x7F) | 0x80)
+                output.buffer.append(UInt8(v & 0x7F) | 0x80)
                 v >>= 7
             }
-            buffer.append(UInt8(v))
+            output.buffer.append(UInt8(v))
         }
-        func double(_ value: Double) { withUnsafeBytes(of: value.bitPattern.littleEndian) { buffer.append(contentsOf: $0) } }
+        func double(_ value: Double) { withUnsafeBytes(of: value.bitPattern.littleEndian) { output.buffer.append(contentsOf: $0) } }
         for i in 0..<batch.count {
             let p = (batch.x[i], batch.y[i], batch.z[i])
             let moved = position.map { $0 != p } ?? true
@@ -160,7 +147,7 @@ public final class BinaryRecordWriter {
             let newUncertainty = columns.timeUncertainty && uncertainty != u
             var tag = batch.inputs[i] | batch.outputs[i] << 1 | (moved ? 8 : 0) | (newUncertainty ? 16 : 0)
             if columns.testMarks { tag |= batch.testMarks[i] << 2 }
-            buffer.append(tag)
+            output.buffer.append(tag)
             varint(UInt64(bitPattern: batch.rounds[i] &- previousRound))
             let dt = batch.timesNs[i] &- previousTime
             varint(UInt64(bitPattern: (dt << 1) ^ (dt >> 63)))
@@ -170,34 +157,13 @@ public final class BinaryRecordWriter {
             previousTime = batch.timesNs[i]
             position = p
             uncertainty = u
-            if buffer.count >= 1 << 20 { try flush() }
+            try output.flushIfFull()
         }
     }
 
-    private func flush() throws(RecordError) {
-        guard let file else { return }
-        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == buffer.count else {
-            throw RecordError(file: path, line: nil, message: "write failed (\(String(cString: strerror(errno))))")
-        }
-        buffer.removeAll(keepingCapacity: true)
-    }
+    /// Flushes, closes and moves the file into place.
+    public func close() throws(RecordError) { try output.close() }
 
-    public func close() throws(RecordError) {
-        try flush()
-        guard let handle = file else { return }
-        file = nil
-        guard fclose(handle) == 0, rename(temporaryPath, path) == 0 else {
-            unlink(temporaryPath)
-            throw RecordError(file: path, line: nil, message: "cannot finish writing (\(String(cString: strerror(errno))))")
-        }
-    }
-
-    public func discard() {
-        if let handle = file { fclose(handle) }
-        file = nil
-        unlink(temporaryPath)
-    }
-
-    deinit { if file != nil { discard() } }
+    /// Abandons the file.
+    public func discard() { output.discard() }
 }

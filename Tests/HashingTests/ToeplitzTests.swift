@@ -1,16 +1,6 @@
 import Testing
+import Randomness
 @testable import Hashing
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Schoolbook GF(2) product, bit by bit.
 func slowProduct(_ a: BitVector, _ b: BitVector) -> BitVector {
@@ -31,7 +21,7 @@ struct BitVectorTests {
 
     @Test(arguments: [1, 63, 64, 65, 130, 1000])
     func sliceAndReverse(count: Int) {
-        var rng = SplitMix(state: UInt64(count))
+        var rng = Xoshiro256(seed: UInt64(count))
         let v = BitVector.random(count: count, using: &rng)
         let r = v.reversed()
         #expect((0..<count).allSatisfy { v[$0] == r[count - 1 - $0] })
@@ -48,7 +38,7 @@ struct ToeplitzTests {
     func productsAgreeWithSchoolbook(backend: GF2Polynomial.Backend) {
         let seed: UInt64 = 0x70E9
         print("GF(2) product test seed \(seed), backend \(backend)")
-        var rng = SplitMix(state: seed)
+        var rng = Xoshiro256(seed: seed)
         for (na, nb) in [(1, 1), (64, 64), (65, 3), (700, 2000), (3000, 3000), (5000, 1601)] {
             let a = BitVector.random(count: na, using: &rng), b = BitVector.random(count: nb, using: &rng)
             #expect(GF2Polynomial.multiply(a, b, backend: backend) == slowProduct(a, b), "\(na) x \(nb)")
@@ -56,7 +46,7 @@ struct ToeplitzTests {
     }
 
     @Test func backendsAgreeOnLargeInputs() {
-        var rng = SplitMix(state: 42)
+        var rng = Xoshiro256(seed: 42)
         let a = BitVector.random(count: 100_003, using: &rng), b = BitVector.random(count: 77_777, using: &rng)
         let reference = GF2Polynomial.multiply(a, b, backend: .portable)
         for backend in GF2Polynomial.availableBackends { #expect(GF2Polynomial.multiply(a, b, backend: backend) == reference) }
@@ -66,7 +56,7 @@ struct ToeplitzTests {
     func hashAgreesWithTheDefinition(n: Int, l: Int) {
         let seed = UInt64(n * 7919 + l)
         print("Toeplitz definition test seed \(seed)")
-        var rng = SplitMix(state: seed)
+        var rng = Xoshiro256(seed: seed)
         let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
         let x = BitVector.random(count: n, using: &rng)
         let expected = hash.hashByDefinition(x)
@@ -81,7 +71,7 @@ struct ToeplitzTests {
     func blockRecursionAgreesWithTheFullProduct(n: Int, l: Int) {
         let seed = UInt64(n ^ (l << 20))
         print("Toeplitz block test seed \(seed)")
-        var rng = SplitMix(state: seed)
+        var rng = Xoshiro256(seed: seed)
         let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
         let x = BitVector.random(count: n, using: &rng)
         let expected = hash.hashByProduct(x, backend: .portable)
@@ -97,7 +87,7 @@ struct ToeplitzTests {
     }
 
     @Test func hashIsLinear() {
-        var rng = SplitMix(state: 99)
+        var rng = Xoshiro256(seed: 99)
         let hash = ToeplitzHash.random(inputBits: 20_000, outputBits: 5_000, using: &rng)
         let x = BitVector.random(count: 20_000, using: &rng), y = BitVector.random(count: 20_000, using: &rng)
         #expect(hash.hash(x ^ y) == hash.hash(x) ^ hash.hash(y))

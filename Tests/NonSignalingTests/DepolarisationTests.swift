@@ -1,4 +1,5 @@
 import Testing
+import Randomness
 @testable import NonSignaling
 
 @Suite("depolarisation (Appendix E)")
@@ -15,7 +16,7 @@ struct DepolarisationTests {
     @Test func depolarisedBoxesAreUnbiasedWithEqualErrorsAndKeepEpsilon() throws {
         let seed: UInt64 = 0xDE90_1A12
         print("depolarisation property test seed \(seed)")
-        var rng = SeededGenerator(seed: seed)
+        var rng = Xoshiro256(seed: seed)
         for _ in 0..<50 {
             let box = randomNonSignalingBox(using: &rng)
             let depolarised = Depolarisation.depolarise(box)
@@ -36,12 +37,13 @@ struct DepolarisationTests {
     @Test func depolarisingCorrelatedBoxesKeepsLemma14Mass() throws {
         let seed: UInt64 = 0x14_14_14
         print("correlated depolarisation seed \(seed)")
-        var rng = SeededGenerator(seed: seed)
+        var rng = Xoshiro256(seed: seed)
         for _ in 0..<10 {
             // A correlated (non-product) two-box behaviour: a mixture of products.
-            let parts = (0..<3).map { _ in
-                (Double.random(in: 0.1..<1, using: &rng),
-                 randomNonSignalingBox(using: &rng).tensor(randomNonSignalingBox(using: &rng)))
+            var parts: [(Double, Behaviour)] = []
+            for _ in 0..<3 {
+                let weight = Double.random(in: 0.1..<1, using: &rng)
+                parts.append((weight, randomNonSignalingBox(using: &rng).tensor(randomNonSignalingBox(using: &rng))))
             }
             let total = parts.map(\.0).reduce(0, +)
             let behaviour = Behaviour.mixture(parts.map { ($0.0 / total, $0.1) })

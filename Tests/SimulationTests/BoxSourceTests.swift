@@ -1,4 +1,5 @@
 import Testing
+import Randomness
 import Hashing
 import NonSignaling
 import Protocol
@@ -6,7 +7,7 @@ import Protocol
 
 /// Empirical `P(x, y | u, v)` of `rounds` rounds with uniformly random inputs.
 func empirical(source: BoxSource, rounds: Int, bobFirst: Bool, seed: UInt64) -> [Double] {
-    var rng = SplitMix(state: seed)
+    var rng = Xoshiro256(seed: seed)
     let u = BitVector.random(count: rounds, using: &rng), v = BitVector.random(count: rounds, using: &rng)
     let devices = source.makeDevices()
     let (x, y): (BitVector, BitVector)
@@ -24,17 +25,6 @@ func empirical(source: BoxSource, rounds: Int, bobFirst: Bool, seed: UInt64) -> 
         perInput[ui * 2 + vi] += 1
     }
     return counts.enumerated().map { $0.element / perInput[$0.offset & 3] }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite("simulated devices sample the model")

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A file written through a buffer into a temporary name, moved into place only by
+/// ``close()``: a failed or abandoned write never leaves a partial file at the target.
+final class BufferedFileOutput {
+    let path: String
+    private let temporaryPath: String
+    private var file: UnsafeMutablePointer<FILE>?
+    var buffer: [UInt8] = []
+
+    init(path: String) throws(RecordError) {
+        self.path = path
+        temporaryPath = path + ".partial"
+        guard let handle = fopen(temporaryPath, "w") else {
+            throw RecordError(file: path, line: nil, message: "cannot create (\(String(cString: strerror(errno))))")
+        }
+        file = handle
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Writes the buffer out once it holds a megabyte.
+    func flushIfFull() throws(RecordError) {
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    func flush() throws(RecordError) {
+        guard let file else { return }
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == buffer.count else {
+            throw RecordError(file: path, line: nil, message: "write failed (\(String(cString: strerror(errno))))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, closes and moves the file into place.
+    func close() throws(RecordError) {
+        try flush()
+        guard let handle = file else { return }
+        file = nil
+        guard fclose(handle) == 0, rename(temporaryPath, path) == 0 else {
+            unlink(temporaryPath)
+            throw RecordError(file: path, line: nil, message: "cannot finish writing (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Abandons the file.
+    func discard() {
+        if let handle = file { fclose(handle) }
+        file = nil
+        unlink(temporaryPath)
+    }
+
+    deinit { if file != nil { discard() } }
+}
