@@ -1,4 +1,5 @@
 import ArgumentParser
+import Protocol
 import SecurityBounds
 
 struct Plan: ParsableCommand {
@@ -17,8 +18,8 @@ struct Plan: ParsableCommand {
     @OptionGroup var errors: ErrorRateOptions
     @OptionGroup var classical: FiniteSizeOptions
 
-    @Option(help: "Assumed reconciliation efficiency f >= 1 (syndrome bits per n h(delta)).")
-    var reconciliationEfficiency: Double = 1.2
+    @Option(help: "Reconciliation efficiency f >= 1 (syndrome bits per n h(delta)); default: what the protocol's codes need at this delta.")
+    var reconciliationEfficiency: Double?
 
     @Option(help: "Smallest number of rounds on the curve (default: chosen around the minimum).")
     var minRounds: Int?
@@ -36,14 +37,16 @@ struct Plan: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard reconciliationEfficiency.isFinite, reconciliationEfficiency >= 1 else {
-            throw CLIError.usage("--reconciliation-efficiency must be at least 1 (got \(reconciliationEfficiency)).")
+        if let f = reconciliationEfficiency, !(f.isFinite && f >= 1) {
+            throw CLIError.usage("--reconciliation-efficiency must be at least 1 (got \(f)).")
         }
         guard (2...10_000).contains(points) else {
             throw CLIError.usage("--points must be between 2 and 10000 (got \(points)).")
         }
-        let parameters = try classical.parameters(reconciliationEfficiency: reconciliationEfficiency)
+        _ = try classical.parameters(reconciliationEfficiency: 1)
         let (epsilon, delta, _) = try errors.resolve()
+        let efficiency = reconciliationEfficiency ?? ReconciliationMargin.efficiency(errorRate: delta)
+        let parameters = try classical.parameters(reconciliationEfficiency: efficiency)
         var range: ClosedRange<Int>?
         if minRounds != nil || maxRounds != nil {
             let low = minRounds ?? 1000, high = maxRounds ?? low * 100_000
@@ -59,7 +62,8 @@ struct Plan: ParsableCommand {
             return
         }
         print("eps \(formatted(epsilon)), delta \(formatted(delta)); mode \(parameters.mode.rawValue), test fraction "
-              + "\(parameters.testFraction), eps_sec \(formatted(parameters.epsilonSecurity)), f \(reconciliationEfficiency)")
+              + "\(parameters.testFraction), eps_sec \(formatted(parameters.epsilonSecurity)), f \(formatted(efficiency, digits: 3))"
+              + (reconciliationEfficiency == nil ? " (the protocol's codes at this delta)" : ""))
         print("asymptotic key per raw-key round: \(formatted(report.asymptoticRate)); per round: \(formatted(report.asymptoticKeyPerRound))")
         if let minimum = report.minimumRounds {
             print("minimum rounds for a positive key: \(grouped(minimum))")
