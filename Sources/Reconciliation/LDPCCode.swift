@@ -54,6 +54,13 @@ public struct LDPCCode: Sendable {
 
     public var edges: Int { edgeVariable.count }
 
+    /// The largest number of variables in one check.
+    var maximumCheckDegree: Int {
+        var largest = 1
+        for c in 0..<checks { largest = max(largest, Int(checkStart[c + 1] - checkStart[c])) }
+        return largest
+    }
+
     /// A code in which every variable joins `columnWeight` checks.
     public init(variables n: Int, checks m: Int, columnWeight w: Int = 3, seed: UInt64) {
         self.init(variables: n, checks: m, profile: .regular(w), seed: seed)

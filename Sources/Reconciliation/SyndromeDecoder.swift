@@ -38,8 +38,7 @@ public struct SyndromeDecoder: Sendable {
         if code.syndrome(y) == syndrome { return Outcome(corrected: y, iterations: 0) }
         for iteration in 1...maximumIterations {
             layer(belief: &belief, messages: &messages, syndrome: syndrome)
-            let decided = hardDecision(belief)
-            if code.syndrome(decided) == syndrome { return Outcome(corrected: decided, iterations: iteration) }
+            if satisfies(belief, syndrome) { return Outcome(corrected: hardDecision(belief), iterations: iteration) }
         }
         return Outcome(corrected: nil, iterations: maximumIterations)
     }
@@ -49,17 +48,19 @@ public struct SyndromeDecoder: Sendable {
     /// `phi(sum_{e' != e} phi(|t_e'|))` and its sign the parity of the other signs and the
     /// syndrome bit. `phi` comes from a table, two lookups per edge instead of a tanh and an atanh.
     private func layer(belief: inout [Float], messages: inout [Float], syndrome: BitVector) {
+        let syndromeWords = syndrome.words
         code.checkStart.withUnsafeBufferPointer { start in
             code.edgeVariable.withUnsafeBufferPointer { edgeVariable in
                 belief.withUnsafeMutableBufferPointer { L in
                     messages.withUnsafeMutableBufferPointer { R in
                         PhiTable.shared.values.withUnsafeBufferPointer { table in
-                            var magnitudes = [Float](repeating: 0, count: 64)
+                            // Scratch for one check's magnitudes, sized for the largest check (a plain
+                            // buffer: a captured array would be checked for exclusive access per edge).
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: code.maximumCheckDegree) { magnitudes in
                             for c in 0..<code.checks {
                                 let first = Int(start[c]), last = Int(start[c + 1])
-                                if last - first > magnitudes.count { magnitudes = [Float](repeating: 0, count: last - first) }
                                 var total: Float = 0
-                                var negative = syndrome[c]
+                                var negative = syndromeWords[c >> 6] >> UInt64(c & 63) & 1 == 1
                                 for e in first..<last {
                                     let t = L[Int(edgeVariable[e])] - R[e]
                                     R[e] = t
@@ -76,8 +77,27 @@ public struct SyndromeDecoder: Sendable {
                                     R[e] = message
                                 }
                             }
+                            }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Whether the hard decisions of `belief` (negative means 1) have syndrome `syndrome`,
+    /// checked straight from the beliefs and stopping at the first unsatisfied check.
+    private func satisfies(_ belief: [Float], _ syndrome: BitVector) -> Bool {
+        let syndromeWords = syndrome.words
+        return code.checkStart.withUnsafeBufferPointer { start in
+            code.edgeVariable.withUnsafeBufferPointer { edgeVariable in
+                belief.withUnsafeBufferPointer { L in
+                    for c in 0..<code.checks {
+                        var parity = syndromeWords[c >> 6] >> UInt64(c & 63) & 1 == 1
+                        for e in Int(start[c])..<Int(start[c + 1]) where L[Int(edgeVariable[e])] < 0 { parity.toggle() }
+                        if parity { return false }
+                    }
+                    return true
                 }
             }
         }
