@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", dependencies: ["CCarryless"]),
         .target(name: "Randomness"),
+        .target(name: "EveLP", dependencies: ["NonSignaling", "SecurityBounds"]),
         .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds"]),
         .executableTarget(
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
+        .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
