@@ -43,6 +43,8 @@ public struct PlanPoint: Sendable, Hashable, Codable {
     public let rawKeyBits: Int
     public let epsilonUpper: Double
     public let leakedBits: Int
+    /// The test fraction this point used.
+    public var testFraction: Double { rounds == 0 ? 0 : Double(testRounds) / Double(rounds) }
     /// The §4.6 key length, at least 0.
     public let keyBits: Int
     public var keyBitsPerRound: Double { Double(keyBits) / Double(rounds) }
@@ -70,12 +72,44 @@ public enum FiniteSizePlan {
                          epsilonUpper: epsilonUpper, leakedBits: leaked, keyBits: max(0, length))
     }
 
+    /// The test fraction that gives the longest key at `rounds` rounds, and that key: more tests
+    /// tighten `eps_up`, fewer leave more raw key. A log-spaced scan of `[1e-4, 0.9]` followed
+    /// by a golden-section refinement around the best scan point.
+    public static func bestTestFraction(rounds: Int, epsilon: Double, delta: Double,
+                                        parameters: FiniteSizeParameters) -> (fraction: Double, point: PlanPoint) {
+        func evaluate(_ gamma: Double) -> PlanPoint {
+            var p = parameters
+            p.testFraction = gamma
+            return point(rounds: rounds, epsilon: epsilon, delta: delta, parameters: p)
+        }
+        let grid = (0..<48).map { 1e-4 * pow(9000, Double($0) / 47) }
+        let scanned = grid.map { ($0, evaluate($0)) }
+        let bestIndex = scanned.indices.max { scanned[$0].1.keyBits < scanned[$1].1.keyBits }!
+        var low = grid[max(0, bestIndex - 1)], high = grid[min(grid.count - 1, bestIndex + 1)]
+        var best = scanned[bestIndex]
+        let golden = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<30 {
+            let a = high - golden * (high - low), b = low + golden * (high - low)
+            let pa = evaluate(a), pb = evaluate(b)
+            if pa.keyBits > best.1.keyBits { best = (a, pa) }
+            if pb.keyBits > best.1.keyBits { best = (b, pb) }
+            if pa.keyBits >= pb.keyBits { high = b } else { low = a }
+        }
+        return best
+    }
+
     /// The smallest number of rounds (within bisection on an integer grid) that gives a
     /// positive key, or `nil` when none up to `limit` does (for example when the asymptotic
-    /// rate is not positive).
+    /// rate is not positive). With `optimiseTestFraction`, each candidate uses its best test
+    /// fraction.
     public static func minimumRounds(epsilon: Double, delta: Double, parameters: FiniteSizeParameters,
-                                     limit: Int = 1 << 50) -> Int? {
-        func positive(_ n: Int) -> Bool { point(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).keyBits > 0 }
+                                     optimiseTestFraction: Bool = false, limit: Int = 1 << 50) -> Int? {
+        func positive(_ n: Int) -> Bool {
+            if optimiseTestFraction {
+                return bestTestFraction(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).point.keyBits > 0
+            }
+            return point(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).keyBits > 0
+        }
         var high = 16
         while !positive(high) {
             guard high <= limit / 2 else { return nil }

@@ -72,8 +72,12 @@ public struct PlanReport: Sendable, Codable {
     @NullWhenAbsent public var minimumRounds: Int?
     public let points: [Point]
 
+    /// Whether each point uses its own best test fraction (then `testFraction` above is unused).
+    public let optimisedTestFraction: Bool
+
     public struct Point: Sendable, Codable {
         public let rounds: Int
+        public let testFraction: Double
         public let testRounds: Int
         public let rawKeyBits: Int
         public let epsilonUpper: Double
@@ -84,7 +88,8 @@ public struct PlanReport: Sendable, Codable {
     /// Computes the plan on `count` log-spaced round counts in `rounds`, or on a range chosen
     /// around the minimum number of rounds when `rounds` is `nil`.
     public init(epsilon: Double, delta: Double, parameters: FiniteSizeParameters,
-                rounds: ClosedRange<Int>? = nil, count: Int = 61) {
+                rounds: ClosedRange<Int>? = nil, count: Int = 61, optimiseTestFraction: Bool = false) {
+        optimisedTestFraction = optimiseTestFraction
         self.epsilon = epsilon
         self.delta = delta
         mode = parameters.mode
@@ -97,14 +102,18 @@ public struct PlanReport: Sendable, Codable {
         asymptoticRate = 1 - parameters.reconciliationEfficiency * binaryEntropy(delta) - log2(1 + 4 * epsilon)
         let keyShare = (1 - parameters.testFraction) * (parameters.mode == .paper ? 0.25 : 1)
         asymptoticKeyPerRound = max(0, asymptoticRate) * keyShare
-        let minimum = FiniteSizePlan.minimumRounds(epsilon: epsilon, delta: delta, parameters: parameters)
+        let minimum = FiniteSizePlan.minimumRounds(epsilon: epsilon, delta: delta, parameters: parameters,
+                                                   optimiseTestFraction: optimiseTestFraction)
         minimumRounds = minimum
         let start = minimum.map { max(10, Int(pow(10, floor(log10(Double($0)))))) } ?? 1000
         let range = rounds ?? start...(start * 100_000)
         points = FiniteSizePlan.curve(from: range.lowerBound, to: range.upperBound, count: count,
-                                      epsilon: epsilon, delta: delta, parameters: parameters).map {
-            Point(rounds: $0.rounds, testRounds: $0.testRounds, rawKeyBits: $0.rawKeyBits,
-                  epsilonUpper: $0.epsilonUpper, keyBits: $0.keyBits, keyBitsPerRound: $0.keyBitsPerRound)
+                                      epsilon: epsilon, delta: delta, parameters: parameters).map { fixed in
+            let p = optimiseTestFraction
+                ? FiniteSizePlan.bestTestFraction(rounds: fixed.rounds, epsilon: epsilon, delta: delta, parameters: parameters).point
+                : fixed
+            return Point(rounds: p.rounds, testFraction: p.testFraction, testRounds: p.testRounds, rawKeyBits: p.rawKeyBits,
+                         epsilonUpper: p.epsilonUpper, keyBits: p.keyBits, keyBitsPerRound: p.keyBitsPerRound)
         }
     }
 }

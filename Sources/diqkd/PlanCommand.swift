@@ -12,6 +12,7 @@ struct Plan: ParsableCommand {
             Examples:
               diqkd plan --visibility 0.99 --svg plan.svg
               diqkd plan --epsilon 0.19 --delta 0.01 --mode paper --test-fraction 0.2 --json
+              diqkd plan --visibility 0.995 --optimise-test-fraction
             """
     )
 
@@ -29,6 +30,9 @@ struct Plan: ParsableCommand {
 
     @Option(help: "Number of points on the curve, 2 to 10000.")
     var points: Int = 61
+
+    @Flag(help: "Use, for every number of rounds, the test fraction that gives the longest key (overrides --test-fraction).")
+    var optimiseTestFraction = false
 
     @Option(help: "Write key length and key per round against rounds as an SVG file.")
     var svg: String?
@@ -55,14 +59,16 @@ struct Plan: ParsableCommand {
             }
             range = low...high
         }
-        let report = PlanReport(epsilon: epsilon, delta: delta, parameters: parameters, rounds: range, count: points)
+        let report = PlanReport(epsilon: epsilon, delta: delta, parameters: parameters, rounds: range, count: points,
+                                optimiseTestFraction: optimiseTestFraction)
         if let svg { try writeAtomically(Figures.plan(report), to: svg) }
         if json {
             try JSONOutput.print(report)
             return
         }
+        let fraction = optimiseTestFraction ? "optimised per point" : "\(parameters.testFraction)"
         print("eps \(formatted(epsilon)), delta \(formatted(delta)); mode \(parameters.mode.rawValue), test fraction "
-              + "\(parameters.testFraction), eps_sec \(formatted(parameters.epsilonSecurity)), f \(formatted(efficiency, digits: 3))"
+              + "\(fraction), eps_sec \(formatted(parameters.epsilonSecurity)), f \(formatted(efficiency, digits: 3))"
               + (reconciliationEfficiency == nil ? " (the protocol's codes at this delta)" : ""))
         print("asymptotic key per raw-key round: \(formatted(report.asymptoticRate)); per round: \(formatted(report.asymptoticKeyPerRound))")
         if let minimum = report.minimumRounds {
@@ -71,10 +77,11 @@ struct Plan: ParsableCommand {
             print("no positive key at any number of rounds for these parameters")
         }
         print("")
-        print("         rounds         raw key    eps_up        key bits   key/round")
+        print("         rounds   test frac.         raw key    eps_up        key bits   key/round")
         let stride = max(1, report.points.count / 12)
         for (i, p) in report.points.enumerated() where i % stride == 0 || i == report.points.count - 1 {
-            let row = [grouped(p.rounds).leftPadded(15), grouped(p.rawKeyBits).leftPadded(15),
+            let row = [grouped(p.rounds).leftPadded(15), formatted(p.testFraction, digits: 3).leftPadded(12),
+                       grouped(p.rawKeyBits).leftPadded(15),
                        formatted(p.epsilonUpper, digits: 4).leftPadded(9), grouped(p.keyBits).leftPadded(15),
                        formatted(p.keyBitsPerRound, digits: 4).leftPadded(11)]
             print(row.joined(separator: " "))

@@ -55,3 +55,27 @@ struct FiniteSizeTests {
                                                       leakedBits: point.leakedBits, epsilonPA: parameters.epsilonPA))
     }
 }
+
+@Suite("test-fraction optimisation")
+struct TestFractionTests {
+    @Test(arguments: [2_000_000, 10_000_000, 100_000_000])
+    func theBestFractionBeatsEveryFixedOne(rounds: Int) {
+        let parameters = FiniteSizeParameters(reconciliationEfficiency: 1.45)
+        let best = FiniteSizePlan.bestTestFraction(rounds: rounds, epsilon: 0.190625, delta: 0.005, parameters: parameters)
+        for gamma in [0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5] {
+            var fixed = parameters
+            fixed.testFraction = gamma
+            let key = FiniteSizePlan.point(rounds: rounds, epsilon: 0.190625, delta: 0.005, parameters: fixed).keyBits
+            #expect(best.point.keyBits >= key, "rounds \(rounds), gamma \(gamma)")
+        }
+        #expect(abs(best.point.testFraction - best.fraction) < 1e-6 + 1 / Double(rounds))
+    }
+
+    @Test func optimisingNeverNeedsMoreRounds() throws {
+        let parameters = FiniteSizeParameters(reconciliationEfficiency: 1.45)
+        let fixed = try #require(FiniteSizePlan.minimumRounds(epsilon: 0.190625, delta: 0.005, parameters: parameters))
+        let optimised = try #require(FiniteSizePlan.minimumRounds(epsilon: 0.190625, delta: 0.005, parameters: parameters,
+                                                                  optimiseTestFraction: true))
+        #expect(optimised <= fixed)
+    }
+}
