@@ -22,7 +22,12 @@ public struct ProtocolRun {
         let clock = ContinuousClock()
         let started = clock.now
         var stageSeconds: [String: Double] = [:]
+        var currentStage = ""
         func timed<T>(_ stage: String, _ body: () -> T) -> T {
+            if stage != currentStage {
+                currentStage = stage
+                progress?(stage, 0)
+            }
             let begin = clock.now
             let value = body()
             let elapsed = clock.now - begin
