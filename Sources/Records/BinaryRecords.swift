@@ -42,6 +42,10 @@ public struct BinaryRecordReader: RecordReader {
         position = 9
     }
 
+    public var fractionRead: Double {
+        input.size > 0 ? Double(input.bytesRead - (buffer.count - position)) / Double(input.size) : 0
+    }
+
     public mutating func next() throws(RecordError) -> RecordBatch? {
         var batch = RecordBatch()
         batch.reserve(CSVRecordReader.batchSize)

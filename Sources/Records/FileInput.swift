@@ -9,6 +9,9 @@ final class FileInput {
     let path: String
     private let descriptor: Int32
     private(set) var atEnd = false
+    /// Bytes read so far, and the file's size when it could be determined (0 otherwise).
+    private(set) var bytesRead = 0
+    let size: Int
 
     init(path: String) throws(RecordError) {
         self.path = path
@@ -16,6 +19,8 @@ final class FileInput {
         guard descriptor >= 0 else {
             throw RecordError(file: path, line: nil, message: "cannot open (\(String(cString: strerror(errno))))")
         }
+        var info = stat()
+        size = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// Appends up to `count` bytes to `buffer`; returns how many were read (0 at the end).
@@ -32,6 +37,7 @@ final class FileInput {
             throw RecordError(file: path, line: nil, message: "read failed (\(String(cString: strerror(errno))))")
         }
         buffer.removeLast(count - got)
+        bytesRead += got
         if got == 0 { atEnd = true }
         return got
     }

@@ -68,6 +68,8 @@ public protocol RecordReader {
     var columns: RecordColumns { get }
     /// The next batch, or `nil` at the end of the file.
     mutating func next() throws(RecordError) -> RecordBatch?
+    /// The fraction of the file consumed so far (for progress).
+    var fractionRead: Double { get }
 }
 
 /// Opens a record file, recognising the binary format by its magic bytes.

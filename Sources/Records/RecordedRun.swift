@@ -15,9 +15,9 @@ public struct RecordedRun: Sendable {
     /// - Parameters:
     ///   - needsTestMarks: spot-check mode: Alice's file must carry the `test` column.
     ///   - collectAudit: keep the events for ``SpaceLikeAudit``.
-    ///   - progress: called with the number of rounds read so far.
+    ///   - progress: called with the fraction of Alice's file read so far.
     public static func load(alice alicePath: String, bob bobPath: String, needsTestMarks: Bool, collectAudit: Bool,
-                            progress: ((Int) -> Void)? = nil) throws(RecordError) -> RecordedRun {
+                            progress: ((Double) -> Void)? = nil) throws(RecordError) -> RecordedRun {
         var aliceReader = try openRecords(alicePath)
         var bobReader = try openRecords(bobPath)
         if needsTestMarks && !aliceReader.columns.testMarks {
@@ -61,7 +61,7 @@ public struct RecordedRun: Sendable {
                 b.append(y, from: ib, count: count)
                 ia += count
                 ib += count
-                progress?(a.inputs.count)
+                progress?(aliceReader.fractionRead)
             }
         }
     }

@@ -86,7 +86,7 @@ struct Postprocess: ParsableCommand {
         let loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: parameters.mode == .spotCheck,
-                                          collectAudit: !assumeNonsignaling) { read in progress.handler("reading", 0) ; _ = read }
+                                          collectAudit: !assumeNonsignaling) { progress.handler("reading", $0) }
         } catch {
             throw CLIError.usage("\(error.description).")
         }
