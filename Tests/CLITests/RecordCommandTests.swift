@@ -80,3 +80,27 @@ struct RecordCommandTests {
         #expect(result.stderr.contains("test"))
     }
 }
+
+@Suite("output safety")
+struct OutputSafetyTests {
+    @Test func anOutputPathThatIsAFileIsAUsageError() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("not-a-folder")
+        try Data([1]).write(to: file)
+        let result = try diqkd(["simulate", "--rounds", "1000", "--out", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--out"))
+        #expect(try Data(contentsOf: file) == Data([1]))
+    }
+
+    @Test func convertingAMalformedFileWritesNothing() throws {
+        let dir = try temporaryDirectory()
+        let input = dir.appendingPathComponent("a.csv"), output = dir.appendingPathComponent("a.bin")
+        try "round,input,output,time_ns,x_m,y_m,z_m\n1,0,0,1,0,0,0\n2,0,7,2,0,0,0\n".write(to: input, atomically: true, encoding: .utf8)
+        let result = try diqkd(["convert", "--input", input.path, "--output", output.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("line 3"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+        #expect(!FileManager.default.fileExists(atPath: output.path + ".partial"))
+    }
+}
