@@ -59,10 +59,7 @@ struct KeySizing {
 
     /// "; roughly N rounds would be needed", or why no number of rounds helps.
     static func roundsHint(estimate: ParameterEstimate, configuration: ProtocolConfiguration, efficiency: Double) -> String {
-        let parameters = FiniteSizeParameters(mode: configuration.mode, testFraction: configuration.testFraction,
-                                              epsilonPE: configuration.epsilonPE, epsilonPA: configuration.epsilonPA,
-                                              verificationBits: configuration.verificationBits,
-                                              reconciliationEfficiency: efficiency)
+        let parameters = configuration.finiteSizeParameters(reconciliationEfficiency: efficiency)
         guard estimate.testRounds > 0, let needed = FiniteSizePlan.minimumRounds(
             epsilon: estimate.epsilonEstimate, delta: estimate.deltaEstimate, parameters: parameters) else {
             return "; at the observed error rates no number of rounds gives a key"

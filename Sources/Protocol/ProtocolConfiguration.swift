@@ -26,6 +26,12 @@ public struct ProtocolConfiguration: Sendable, Hashable {
         self.frameBits = frameBits
     }
 
+    /// The same parameters as SecurityBounds' planner takes them.
+    public func finiteSizeParameters(reconciliationEfficiency: Double) -> FiniteSizeParameters {
+        FiniteSizeParameters(mode: mode, testFraction: testFraction, epsilonPE: epsilonPE, epsilonPA: epsilonPA,
+                             verificationBits: verificationBits, reconciliationEfficiency: reconciliationEfficiency)
+    }
+
     /// A parameter outside its range, named as the command line names it.
     public struct InvalidParameter: Error, Sendable, CustomStringConvertible {
         public let flag: String

@@ -30,8 +30,7 @@ public struct ProtocolRun {
             }
             let begin = clock.now
             let value = body()
-            let elapsed = clock.now - begin
-            stageSeconds[stage, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            stageSeconds[stage, default: 0] += Self.seconds(clock.now - begin)
             return value
         }
 
@@ -50,14 +49,16 @@ public struct ProtocolRun {
                 for reply in replies { channel.send(reply, from: .alice) }
             }
         }
-        let elapsed = clock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let aliceOutcome = alice.outcome ?? .aborted(reason: "Alice stopped without finishing")
         let bobOutcome = bob.outcome ?? .aborted(reason: "Bob stopped without finishing")
         let report = ProtocolReport(configuration: alice.configuration, ledger: alice.ledger, alice: aliceOutcome,
-                                    bob: bobOutcome, seconds: seconds, stageSeconds: stageSeconds,
+                                    bob: bobOutcome, seconds: Self.seconds(clock.now - started), stageSeconds: stageSeconds,
                                     publicBits: channel.transcript.reduce(0) { $0 + $1.message.payloadBits })
         return Result(alice: aliceOutcome, bob: bobOutcome, report: report)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// The stage whose work handling `message` is: used for the per-stage times.

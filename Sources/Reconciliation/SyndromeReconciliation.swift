@@ -108,21 +108,15 @@ public enum SyndromeReconciliation {
     public static func correct(_ y: BitVector, syndromes: BitVector, plan: Plan) -> Correction {
         precondition(y.count == plan.rawKeyBits && syndromes.count == plan.totalSyndromeBits)
         let offsets = plan.syndromeBits.reduce(into: [0]) { $0.append($0.last! + $1) }
-        let outcomes = FrameResults<SyndromeDecoder.Outcome>(count: plan.frames)
-        DispatchQueue.concurrentPerform(iterations: plan.frames) { k in
-            let code = plan.code(frame: k)
-            outcomes[k] = SyndromeDecoder(code: code).decode(y.slice(plan.frameRange(k)),
-                                                             syndrome: syndromes.slice(offsets[k]..<offsets[k + 1]),
-                                                             errorRate: plan.designErrorRate)
-        }
+        let outcomes = decode(frames: (0..<plan.frames).map { k in
+            (k, y.slice(plan.frameRange(k)), plan.code(frame: k), syndromes.slice(offsets[k]..<offsets[k + 1]))
+        }, errorRate: plan.designErrorRate)
         var corrected = BitVector(count: 0)
-        var iterations: [Int] = []
-        for k in 0..<plan.frames {
-            guard let frame = outcomes[k]!.corrected else { return .failed(frame: k) }
-            iterations.append(outcomes[k]!.iterations)
+        for (k, outcome) in outcomes.enumerated() {
+            guard let frame = outcome.corrected else { return .failed(frame: k) }
             corrected.append(contentsOf: frame)
         }
-        return .corrected(corrected, iterations: iterations)
+        return .corrected(corrected, iterations: outcomes.map(\.iterations))
     }
 }
 

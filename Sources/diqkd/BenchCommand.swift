@@ -25,9 +25,11 @@ struct Bench: ParsableCommand {
 }
 
 /// Seconds elapsed while running `body`.
-func measureSeconds(_ body: () -> Void) -> Double {
+func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
     let clock = ContinuousClock()
-    let elapsed = clock.measure(body)
+    let start = clock.now
+    try body()
+    let elapsed = clock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
 
@@ -239,7 +241,7 @@ struct PostprocessBench: ParsableCommand {
             let ending = format == "csv" ? "csv" : "bin"
             PeakMemory.reset()
             var loaded: RecordedRun?
-            let readSeconds = try measureThrowing {
+            let readSeconds = try measureSeconds {
                 loaded = try RecordedRun.load(alice: "\(folder)/alice.\(ending)", bob: "\(folder)/bob.\(ending)",
                                               needsTestMarks: true, collectAudit: false)
             }
@@ -251,13 +253,4 @@ struct PostprocessBench: ParsableCommand {
                       "sameKeyAsSimulation": result.report.keyBits == output.result.report.keyBits], json: json)
         }
     }
-}
-
-/// Seconds elapsed while running a throwing `body`.
-func measureThrowing(_ body: () throws -> Void) throws -> Double {
-    let clock = ContinuousClock()
-    let start = clock.now
-    try body()
-    let elapsed = clock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }
