@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "Randomness", targets: ["Randomness"]),
         .library(name: "Reconciliation", targets: ["Reconciliation"]),
         .library(name: "Records", targets: ["Records"]),
+        .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
+        .library(name: "EveLP", targets: ["EveLP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,14 +28,19 @@ let package = Package(
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", dependencies: ["CCarryless"]),
         .target(name: "Randomness"),
-        .target(name: "EveLP", dependencies: ["NonSignaling", "SecurityBounds"]),
+        // System libraries, one target each (installed by scripts/setup): COIN-OR Clp for general
+        // linear programs, OpenBLAS's LAPACK for the dense Cholesky of the interior-point solver.
+        .systemLibrary(name: "CClp", providers: [.apt(["coinor-libclp-dev"])]),
+        .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "LinearProgramming", dependencies: ["CClp", "CLapack"]),
+        .target(name: "EveLP", dependencies: ["NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
                 "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
-                "Reconciliation", "Records",
+                "Reconciliation", "Records", "EveLP", "LinearProgramming",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,7 +50,8 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
-        .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds"]),
+        .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
+        .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import EveLP
 import Hashing
 import Protocol
 import Randomness
@@ -19,8 +20,9 @@ struct Bench: ParsableCommand {
               diqkd bench toeplitz --json
               diqkd bench reconcile --qber 0.02 --frame 65536 --json
               diqkd bench postprocess --rounds 10000000 --json
+              diqkd bench lp --json
             """,
-        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self]
+        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self, LPBench.self]
     )
 }
 
@@ -251,6 +253,60 @@ struct PostprocessBench: ParsableCommand {
                       "roundsPerSecond": Double(rounds) / readSeconds, "readPeakMemoryBytes": readPeak,
                       "protocolSeconds": result.report.seconds, "keyBits": result.report.keyBits,
                       "sameKeyAsSimulation": result.report.keyBits == output.result.report.keyBits], json: json)
+        }
+    }
+}
+
+struct LPBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lp",
+        abstract: "Lemma 10's LP for n = 1..4 boxes: solve time and checks, one line per size and solver.")
+
+    @Option(help: "CHSH error of each (independent, unbiased) box.")
+    var epsilon: Double = 0.1
+
+    @Option(help: "Largest number of boxes.")
+    var maxBoxes: Int = 4
+
+    @Option(help: "Solvers to time, comma-separated: clp, interior-point (clp is skipped beyond 3 boxes).")
+    var solvers: String = "clp,interior-point"
+
+    @Flag(help: "JSON lines.")
+    var json = false
+
+    func run() throws {
+        guard (1...EveLinearProgram.maximumBoxes).contains(maxBoxes) else {
+            throw CLIError.usage("--max-boxes must be between 1 and \(EveLinearProgram.maximumBoxes).")
+        }
+        guard (0...0.5).contains(epsilon) else { throw CLIError.usage("--epsilon must be between 0 and 0.5.") }
+        var backends: [EveLinearProgram.Backend] = []
+        for name in solvers.split(separator: ",") {
+            guard let backend = EveLinearProgram.Backend(rawValue: String(name)) else {
+                throw CLIError.usage("--solvers: unknown solver '\(name)' (clp, interior-point).")
+            }
+            backends.append(backend)
+        }
+        for n in 1...maxBoxes {
+            for backend in backends where !(backend == .clp && n > 3) {
+                var outcome: Result<BoundReport, EveBound.Failure>?
+                let seconds = measureSeconds {
+                    outcome = Result { () throws(EveBound.Failure) -> BoundReport in
+                        try EveBound.analyse(.independent(epsilons: Array(repeating: epsilon, count: n)),
+                                             parity: nil, aliceInputs: 0, bobInputs: 0, backend: backend, clock: { 0 })
+                    }
+                }
+                let report: BoundReport
+                switch outcome! {
+                case .success(let value): report = value
+                case .failure(let error): throw CLIError.failure("\(n) boxes, \(backend.rawValue): \(error.description)")
+                }
+                try emit(["benchmark": "lp", "boxes": n, "variables": report.variables,
+                          "reducedVariables": report.reducedVariables, "solver": backend.rawValue,
+                          "seconds": seconds, "iterations": report.iterations ?? 0,
+                          "distanceFromUniform": report.distanceFromUniform ?? -1,
+                          "analyticBound": report.analyticBound,
+                          "certificateVerified": report.certificateVerified], json: json)
+            }
         }
     }
 }
