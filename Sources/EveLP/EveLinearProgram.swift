@@ -108,6 +108,12 @@ public struct EveOptimum: Sendable {
     /// Lemma 10's partition element `(p, P^{Z=0})` built from `Delta*`.
     public let elementWeight: Double
     public let elementBox: Behaviour
+    /// Eve's optimal partition `{(p, P^{Z=0}), (1 - p, P^{Z=1})}` (Lemma 9's completion), or
+    /// `nil` if the element is not valid. Its distance from uniform is the LP value:
+    /// `Delta = p P^{Z=0} - (1 - p) P^{Z=1}`, so `b^T Delta = sum_z +-2 p_z (P^z[c.x = 0] - 1/2)`.
+    public var partition: BoxPartition? {
+        BoxPartition.completing(weight: elementWeight, elementBox, of: problem.behaviour, tolerance: 1e-8)
+    }
     /// Whether `(p, P^{Z=0})` passes Lemma 9 (non-signalling box, `p P^{Z=0} <= P`).
     public let elementIsValid: Bool
     /// The solver's dual, repaired to exact orthogonality, and its independent check.
@@ -208,6 +214,13 @@ public enum EveLinearProgram {
 
     /// Lemma 10's map from a feasible `Delta` to a partition element:
     /// `p = 1/2 (1 + sum_xy Delta(xy|0..0))`, `P^{Z=0} = (P + Delta) / (2p)` (`P` when `p = 0`).
+    ///
+    /// The paper's proof then writes the objective as `2 * 2p (P^{Z=0}[f = 0] - 1/2)`, which
+    /// drops a term `-(P[f = 0] - P[f = 1])` and so holds only when the honest parity is
+    /// unbiased at `(u*, v*)`. In general the objective is twice the distance from uniform of
+    /// the two-element partition `{(p, P^{Z=0}), (1 - p, P^{Z=1})}` (grouping any partition's
+    /// elements by the sign of their bias shows the converse), so Lemma 10's statement holds;
+    /// ``EveOptimum/partition`` returns that partition and the tests check its distance.
     public static func partitionElement(delta: [Double], behaviour: Behaviour) -> (weight: Double, box: Behaviour) {
         let layout = behaviour.layout
         var total = 0.0

@@ -14,10 +14,16 @@ public struct ClpSolver: LinearProgramSolver {
     public var algorithm: Algorithm
     /// Stops after this many seconds (`nil`: no limit); the status is then `.stopped`.
     public var timeLimit: Double?
+    /// Clp's absolute feasibility tolerances (its defaults are 1e-7); scale rows to O(1).
+    public var primalTolerance: Double
+    public var dualTolerance: Double
 
-    public init(algorithm: Algorithm = .dualSimplex, timeLimit: Double? = nil) {
+    public init(algorithm: Algorithm = .dualSimplex, timeLimit: Double? = nil,
+                primalTolerance: Double = 1e-9, dualTolerance: Double = 1e-9) {
         self.algorithm = algorithm
         self.timeLimit = timeLimit
+        self.primalTolerance = primalTolerance
+        self.dualTolerance = dualTolerance
     }
 
     public var name: String { "clp" }
@@ -43,6 +49,8 @@ public struct ClpSolver: LinearProgramSolver {
         }
         Clp_setOptimizationDirection(model, problem.sense == .maximise ? -1 : 1)
         if let timeLimit { Clp_setMaximumSeconds(model, timeLimit) }
+        Clp_setPrimalTolerance(model, primalTolerance)
+        Clp_setDualTolerance(model, dualTolerance)
         switch algorithm {
         case .automatic: _ = Clp_initialSolve(model)
         case .dualSimplex: _ = Clp_dual(model, 0)
