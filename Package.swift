@@ -22,7 +22,7 @@ let package = Package(
     targets: [
         .target(name: "NonSignaling"),
         .target(name: "SecurityBounds", dependencies: ["NonSignaling"]),
-        .target(name: "Simulation", dependencies: ["NonSignaling", "Protocol", "Hashing", "Randomness"]),
+        .target(name: "Simulation", dependencies: ["NonSignaling", "Protocol", "Hashing", "Randomness", "EveLP", "Reconciliation", "SecurityBounds"]),
         .target(name: "Protocol", dependencies: ["Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .target(name: "Plotting"),
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),

@@ -148,6 +148,11 @@ public struct LDPCCode: Sendable {
         self.edgeVariable = edgeVariable
     }
 
+    /// The variables of check `c`: row `c` of `H` (what an eavesdropper reads off the code).
+    public func variables(ofCheck c: Int) -> [Int] {
+        (Int(checkStart[c])..<Int(checkStart[c + 1])).map { Int(edgeVariable[$0]) }
+    }
+
     /// The syndrome `H x`.
     public func syndrome(_ x: BitVector) -> BitVector {
         precondition(x.count == variables)

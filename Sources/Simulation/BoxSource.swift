@@ -37,7 +37,10 @@ public final class BoxSource {
     }
 
     private let tables: [Tables]
-    private let cumulativeWeights: [Double]
+    /// Draws the elements of the next group of rounds (one per round).
+    private let schedule: (inout Xoshiro256) -> [Int]
+    private var scheduled: [Int] = []
+    private var scheduledNext = 0
     private var rng: Xoshiro256
     /// Rounds measured so far by each side.
     private var measured: [Party: Int] = [.alice: 0, .bob: 0]
@@ -58,15 +61,29 @@ public final class BoxSource {
     /// - Parameters:
     ///   - seed: seeds nature's randomness (not the parties').
     ///   - recordsPartition: whether to keep each round's `z` (Eve's side information).
-    public init(partition: BoxPartition, seed: UInt64, recordsPartition: Bool) {
-        precondition(!partition.elements.isEmpty && partition.elements.count < 1 << 30)
-        for element in partition.elements {
-            precondition(element.behaviour.boxes == 1 && element.behaviour.isNonSignaling(tolerance: 1e-9),
-                         "a source needs single non-signalling boxes")
-        }
-        tables = partition.elements.map { Tables($0.behaviour) }
+    public convenience init(partition: BoxPartition, seed: UInt64, recordsPartition: Bool) {
+        precondition(!partition.elements.isEmpty)
         var total = 0.0
-        cumulativeWeights = partition.elements.map { total += $0.weight; return total / partition.elements.reduce(0) { $0 + $1.weight } }
+        let cumulative = partition.elements.map { total += $0.weight; return total / partition.elements.reduce(0) { $0 + $1.weight } }
+        self.init(boxes: partition.elements.map(\.behaviour), seed: seed, recordsPartition: recordsPartition) { rng in
+            guard cumulative.count > 1 else { return [0] }
+            let r = Double(rng.next() >> 11) * 0x1p-53
+            return [cumulative.firstIndex { r < $0 } ?? cumulative.count - 1]
+        }
+    }
+
+    /// A source whose rounds come in groups prepared together: `schedule` returns the boxes
+    /// (indices into `boxes`) of the next group of consecutive rounds. This is how an
+    /// eavesdropper's collective partition of `n` boxes (Appendix F) is realised: each element
+    /// is a product of single boxes, drawn once per group.
+    public init(boxes: [Behaviour], seed: UInt64, recordsPartition: Bool,
+                schedule: @escaping (inout Xoshiro256) -> [Int]) {
+        precondition(!boxes.isEmpty && boxes.count < 1 << 30)
+        for box in boxes {
+            precondition(box.boxes == 1 && box.isNonSignaling(tolerance: 1e-9), "a source needs single non-signalling boxes")
+        }
+        tables = boxes.map { Tables($0) }
+        self.schedule = schedule
         rng = Xoshiro256(seed: seed, stream: "nature")
         self.recordsPartition = recordsPartition
     }
@@ -77,9 +94,13 @@ public final class BoxSource {
     }
 
     private func chooseElement() -> Int {
-        guard cumulativeWeights.count > 1 else { return 0 }
-        let r = Double(rng.next() >> 11) * 0x1p-53
-        return cumulativeWeights.firstIndex { r < $0 } ?? cumulativeWeights.count - 1
+        if scheduledNext == scheduled.count {
+            scheduled = schedule(&rng)
+            scheduledNext = 0
+            precondition(!scheduled.isEmpty && scheduled.allSatisfy { tables.indices.contains($0) })
+        }
+        scheduledNext += 1
+        return scheduled[scheduledNext - 1]
     }
 
     func measure(_ inputs: BitVector, side: Party) -> BitVector {

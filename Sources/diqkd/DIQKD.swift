@@ -11,7 +11,7 @@ struct DIQKD: ParsableCommand {
             device-independent quantum key distribution". Exit codes: 0 success, 2 usage or input \
             error, 3 the protocol aborted by design (no key written), 1 anything else.
             """,
-        subcommands: [Simulate.self, Postprocess.self, Audit.self, Convert.self, Amplify.self, Rate.self, Plan.self, Region.self, Bound.self, Bench.self]
+        subcommands: [Simulate.self, Postprocess.self, Audit.self, Convert.self, Amplify.self, Rate.self, Plan.self, Region.self, Bound.self, Attack.self, Bench.self]
     )
 
     /// Runs the command line, mapping every usage error to exit code 2 as SPEC.md requires

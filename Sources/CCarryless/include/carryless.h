@@ -15,6 +15,18 @@ int diqkd_clmul_hardware_available(void);
 void diqkd_gf2_multiply(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
                         uint64_t *out, int use_hardware);
 
+/// Reduces `row` (`words` 64-bit words) by the echelon rows `basis` (`rank` rows of `words`
+/// words each; row k has its lowest set bit at column `pivots[k]` and is zero below it): for
+/// each k in order, if `row` has bit `pivots[k]`, XOR basis row k into it (from the pivot's
+/// word on) and flip the result if `rhs[k]` is set. Returns the accumulated flips (0 or 1).
+int diqkd_gf2_reduce(uint64_t *row, const uint64_t *basis, const int64_t *pivots, const uint8_t *rhs,
+                     size_t rank, size_t words);
+
+/// The same reduction for `count` rows at once (`rows` holds them back to back): each basis
+/// row is read from memory once for the whole batch. `values[i]` is XORed with the flips of row i.
+void diqkd_gf2_reduce_batch(uint64_t *rows, size_t count, const uint64_t *basis, const int64_t *pivots,
+                            const uint8_t *rhs, size_t rank, size_t words, uint8_t *values);
+
 #endif
 
 /// The middle product behind a square Toeplitz block: with m = 64 * words,
