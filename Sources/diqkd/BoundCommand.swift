@@ -78,30 +78,27 @@ struct Bound: ParsableCommand {
             try JSONOutput.print(report)
             return
         }
+        func line(_ label: String, _ value: String) { print(label.padding(toLength: 32, withPad: " ", startingAt: 0) + value) }
         print("boxes \(report.boxes), parity mask \(report.parity), public inputs u* = \(u), v* = \(v)")
         if let d = report.distanceFromUniform {
-            print("LP optimum (Lemma 10):        d = \(formatted(d, digits: 10))   "
-                  + "[\(report.solver ?? ""), \(report.iterations ?? 0) iterations, "
-                  + "\(grouped(report.reducedVariables)) reduced variables for \(grouped(report.variables))]")
-            if let upper = report.certifiedUpperBound {
-                print("dual certificate proves:      d <= \(formatted(upper, digits: 10))")
-            }
+            line("LP optimum (Lemma 10):", "d = \(formatted(d, digits: 10))   [\(report.solver ?? ""), \(report.iterations ?? 0) "
+                 + "iterations, \(grouped(report.reducedVariables)) reduced variables for \(grouped(report.variables))]")
+            if let upper = report.certifiedUpperBound { line("dual certificate proves:", "d <= \(formatted(upper, digits: 10))") }
             if let weight = report.elementWeight {
-                print("optimal partition element:    p = \(formatted(weight, digits: 8)), "
-                      + ((report.elementValid ?? false) ? "valid by Lemma 9" : "NOT valid by Lemma 9"))
+                line("optimal partition element:", "p = \(formatted(weight, digits: 8)), "
+                     + ((report.elementValid ?? false) ? "valid by Lemma 9" : "NOT valid by Lemma 9"))
             }
         } else {
-            print("LP optimum (Lemma 10):        not solved (more than \(EveLinearProgram.maximumBoxes) boxes)")
+            line("LP optimum (Lemma 10):", "not solved (more than \(EveLinearProgram.maximumBoxes) boxes)")
         }
-        let analyticName = behaviour == nil ? "Lemma 6" : "Lemma 14"
-        print("analytic bound (\(analyticName)):    d <= \(formatted(report.analyticBound, digits: 10))")
+        line("analytic bound (\(behaviour == nil ? "Lemma 6" : "Lemma 14")):", "d <= \(formatted(report.analyticBound, digits: 10))")
         if let lemma14 = report.lemma14Bound, behaviour == nil {
-            print("Lemma 14 bound:               d <= \(formatted(lemma14, digits: 10))")
+            line("Lemma 14 bound:", "d <= \(formatted(lemma14, digits: 10))")
         }
-        print("tensor certificate (Lemma 12): d <= \(formatted(report.tensorCertificateBound, digits: 10)), "
-              + (report.tensorCertificateVerified ? "verified" : "FAILED"))
-        print("certificate verified:         \(report.certificateVerified ? "yes" : "NO")")
-        print("seconds:                      \(formatted(report.seconds, digits: 4))")
+        line("tensor certificate (Lemma 12):", "d <= \(formatted(report.tensorCertificateBound, digits: 10)), "
+             + (report.tensorCertificateVerified ? "verified" : "FAILED"))
+        line("certificate verified:", report.certificateVerified ? "yes" : "NO")
+        line("seconds:", formatted(report.seconds, digits: 4))
     }
 
     private func resolveSource() throws -> EveBound.Source {
