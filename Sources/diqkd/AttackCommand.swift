@@ -23,6 +23,7 @@ struct Attack: ParsableCommand {
               diqkd attack --attack individual --epsilon 0.02 --runs 10
               diqkd attack --attack collective --group-boxes 2 --epsilon 0.02 --json
               diqkd attack --runs 3 --hypothetical-key-bits 30000
+              diqkd attack --runs 1 --svg appendix-f.svg
             """
     )
 
@@ -56,6 +57,9 @@ struct Attack: ParsableCommand {
     @Option(help: "Also analyse a key of this many bits hashed from the same raw key (to see what too long a key leaks).")
     var hypotheticalKeyBits: Int?
 
+    @Option(help: "Also draw Appendix F's comparison of collective and individual attacks (n = 2, 3, 4) as SVG.")
+    var svg: String?
+
     @Flag(help: "Print the report as JSON (with every run's protocol report and Eve's knowledge).")
     var json = false
 
@@ -88,6 +92,7 @@ struct Attack: ParsableCommand {
             throw CLIError.usage(error.description)
         }
         progress.finish()
+        if let svg { try writeAtomically(Figures.collectiveAttacks(boxes: [2, 3, 4]), to: svg) }
         if json {
             try JSONOutput.print(report)
             return
@@ -109,5 +114,6 @@ struct Attack: ParsableCommand {
             print("a \(grouped(bits))-bit key instead:     distance from uniform \(formatted(d)) (mean)")
         }
         print("verdict:                         \(report.verdict)")
+        if let svg { print("wrote \(svg)") }
     }
 }

@@ -168,10 +168,14 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "Reconciliation efficiency to size the codes with (default: the protocol's margin for this QBER).")
     var efficiency: Double?
 
+    @Option(help: "Column-weight profile of the non-staircase columns, e.g. 3:0.6,12:0.4 (default: the protocol's).")
+    var profile: String?
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
+        let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
         guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
         let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber)
@@ -184,8 +188,7 @@ struct ReconcileBench: ParsableCommand {
             var y = x
             for i in 0..<frame where Double(rng.next() >> 11) * 0x1p-53 < qber { y[i].toggle() }
             let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
-                                                   profile: ReconciliationMargin.profile,
-                                                   codeSeed: UInt64(k))
+                                                   profile: codeProfile, codeSeed: UInt64(k))
             let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
             let code = plan.code(frame: 0)
             var outcome: SyndromeDecoder.Outcome?
@@ -207,6 +210,20 @@ struct ReconcileBench: ParsableCommand {
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
                   "iterations": frames > failures ? Double(iterations) / Double(frames - failures) : 0], json: json)
     }
+}
+
+/// Parses `degree:fraction,...` into a staircase (eIRA) degree profile.
+func parseProfile(_ text: String) throws -> DegreeProfile {
+    var pairs: [(degree: Int, fraction: Double)] = []
+    for item in text.split(separator: ",") {
+        let parts = item.split(separator: ":")
+        guard parts.count == 2, let degree = Int(parts[0]), degree >= 2, let fraction = Double(parts[1]), fraction > 0 else {
+            throw CLIError.usage("--profile: '\(item)' is not degree:fraction (degree >= 2, fraction > 0).")
+        }
+        pairs.append((degree, fraction))
+    }
+    guard !pairs.isEmpty else { throw CLIError.usage("--profile is empty.") }
+    return DegreeProfile(pairs, staircase: true)
 }
 
 struct PostprocessBench: ParsableCommand {

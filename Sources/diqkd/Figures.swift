@@ -1,3 +1,4 @@
+import EveLP
 import Foundation
 import Plotting
 import SecurityBounds
@@ -89,5 +90,39 @@ enum Figures {
                        style: .line(color: blue, width: 2.5)),
             ] + minimumPerRound)
         return Figure(charts: [length, perRound], width: 760, panelHeight: 440).svg()
+    }
+
+    /// Appendix F: the probability that Eve knows at least one of `n` output bits with
+    /// certainty, for the collective attack of Lemma 24 (computed from its partition) and for
+    /// independent individual attacks, against the CHSH error; the collective curves end at
+    /// Lemma 25's threshold, where Eve always knows a bit (marked). The y axis runs past 1 to
+    /// leave the legend room.
+    static func collectiveAttacks(boxes sizes: [Int]) -> String {
+        let colours = [blue, red, green, "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+        var series: [Series] = []
+        let top = 3.0 / Double(8 * (sizes.min() ?? 2) + 4)
+        for (k, n) in sizes.enumerated() {
+            let colour = colours[k % colours.count]
+            let threshold = DistanceBound.collectiveAttackThreshold(boxes: n)
+            let samples = 200
+            let collective = (0...samples).compactMap { i -> (x: Double, y: Double)? in
+                let eps = threshold * Double(i) / Double(samples)
+                return ExplicitAttack.collective(boxes: n, epsilon: eps).map { (eps, ExplicitAttack.probabilityOfAKnownBit($0)) }
+            }
+            let individual = (0...samples).map { i -> (x: Double, y: Double) in
+                let eps = top * Double(i) / Double(samples)
+                return (eps, ExplicitAttack.individualProbabilityOfAKnownBit(boxes: n, epsilon: eps))
+            }
+            series.append(Series(name: "n = \(n), collective (Lemma 24), up to ε = 3/(8n+4) = \(formatted(threshold, digits: 3))",
+                                 points: collective, style: .line(color: colour, width: 2.5)))
+            series.append(Series(name: "n = \(n), individual", points: individual, style: .line(color: colour, width: 1.5, dash: "6 4")))
+            series.append(Series(name: nil, points: [(x: threshold, y: 1)], style: .markers(color: colour)))
+        }
+        let chart = Chart(
+            title: "Appendix F: probability that Eve knows at least one of n bits with certainty",
+            x: Axis(label: "CHSH error ε of each box", range: 0...top),
+            y: Axis(label: "probability", range: 0...1.8),
+            series: series)
+        return Figure(charts: [chart], width: 760, panelHeight: 480).svg()
     }
 }

@@ -5,8 +5,14 @@ import Testing
 struct AttackCommandTests {
     /// One run on Appendix A's devices: a key, Eve learns nothing of it, the claim stands.
     @Test func individualAttackLeavesTheKeyUniform() throws {
-        let result = try diqkd(["attack", "--runs", "1", "--seed", "3", "--json"])
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let picture = directory.appendingPathComponent("appendix-f.svg")
+        let result = try diqkd(["attack", "--runs", "1", "--seed", "3", "--json", "--svg", picture.path])
         #expect(result.status == 0, "\(result.stderr)")
+        let svg = try String(contentsOf: picture, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        #expect(svg.contains("Lemma 24"))
         let json = try result.json()
         #expect(json["runsWithKey"] as? Int == 1)
         #expect((json["keyBits"] as? Int ?? 0) > 1000)

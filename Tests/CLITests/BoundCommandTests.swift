@@ -77,6 +77,7 @@ struct BoundCommandTests {
         (["bound", "--boxes", "9", "--epsilon", "0.1"], "--boxes"),
         (["bound", "--epsilon", "0.1", "--solver", "magic"], "--solver"),
         (["bench", "lp", "--max-boxes", "5"], "--max-boxes"),
+        (["bench", "reconcile", "--profile", "1:0.5"], "--profile"),
     ])
     func badFlagsExitWithTwo(arguments: [String], mentioned: String) throws {
         let result = try diqkd(arguments)
