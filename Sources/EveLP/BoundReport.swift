@@ -16,7 +16,9 @@ public struct BoundReport: Codable, Sendable, Equatable {
     @NullWhenAbsent public var distanceFromUniform: Double?
     /// The bound proved by the solver's (repaired) dual certificate.
     @NullWhenAbsent public var certifiedUpperBound: Double?
-    /// Lemma 6's `1/2 prod 4 eps_i` for independent boxes, Lemma 14's bound otherwise.
+    /// Lemma 6's `1/2 prod 4 eps_i` for independent boxes, Lemma 14's bound otherwise, capped
+    /// at 1/2 (no distance from uniform is larger; Lemma 6's product exceeds it for boxes with
+    /// `eps > 1/4`, which are local).
     public var analyticBound: Double
     /// Lemma 14's bound (any behaviour; equals Lemma 6's for independent boxes).
     @NullWhenAbsent public var lemma14Bound: Double?
@@ -86,7 +88,7 @@ public enum EveBound {
         switch source {
         case .independent(let epsilons):
             let singles = epsilons.map { Behaviour.noisyPRBox(epsilon: $0) }
-            analytic = DistanceBound.parity(epsilons: (0..<n).filter { mask >> $0 & 1 == 1 }.map { epsilons[$0] })
+            analytic = min(0.5, DistanceBound.parity(epsilons: (0..<n).filter { mask >> $0 & 1 == 1 }.map { epsilons[$0] }))
             tensorValue = tensor.value(independentBoxes: singles)
             if n <= EveLinearProgram.maximumBoxes {
                 behaviour = singles.dropFirst().reduce(singles[0]) { $0.tensor($1) }

@@ -4,7 +4,7 @@ import NonSignaling
 /// behaviour: `n` independent unbiased boxes with CHSH error `eps` on every input. Each element
 /// is a product of single boxes, and Eve learns which element occurred.
 ///
-/// The LP of Lemma 10 (to come in this module) finds Eve's optimum; these constructions show
+/// The LP of Lemma 10 (``EveLinearProgram``) finds Eve's optimum; these constructions show
 /// what concrete attacks achieve, and each is checked to be a valid partition by the tests.
 public enum ExplicitAttack {
     /// What Eve learns in one element: for each box, whether it is local (`true`) — then she
