@@ -35,7 +35,8 @@ let package = Package(
         .target(name: "LinearProgramming", dependencies: ["CClp", "CLapack"]),
         .target(name: "EveLP", dependencies: ["NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
-        .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds"]),
+        .target(name: "CDecoder", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds", "CDecoder"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [

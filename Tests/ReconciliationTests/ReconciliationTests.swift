@@ -57,6 +57,29 @@ struct ReconciliationTests {
         #expect(successes >= 5)
     }
 
+    /// The AVX-512 layer and the portable one decode the same frames to the same strings in
+    /// nearly the same number of iterations (their sums differ only in rounding order).
+    @Test(arguments: [0.005, 0.02])
+    func vectorisedAndPortableDecodersAgree(errorRate: Double) throws {
+        try #require(SyndromeDecoder.vectorAvailable, "no AVX-512 here: only the portable decoder runs")
+        let seed: UInt64 = 0x5EED
+        print("seed \(seed), error rate \(errorRate)")
+        var rng = Xoshiro256(seed: seed)
+        for trial in 0..<4 {
+            let x = BitVector.random(count: 20_000, using: &rng)
+            let y = noisyCopy(of: x, errorRate: errorRate, using: &rng)
+            let plan = SyndromeReconciliation.plan(rawKeyBits: 20_000, errorRate: errorRate, efficiency: 1.5,
+                                                   frameBits: 20_000, profile: DegreeProfile([(3, 0.6), (12, 0.4)], staircase: true),
+                                                   codeSeed: UInt64(trial))
+            let code = plan.code(frame: 0)
+            let syndrome = code.syndrome(x)
+            let vector = SyndromeDecoder(code: code, vectorised: true).decode(y, syndrome: syndrome, errorRate: errorRate)
+            let portable = SyndromeDecoder(code: code, vectorised: false).decode(y, syndrome: syndrome, errorRate: errorRate)
+            #expect(vector.corrected == x && portable.corrected == x)
+            #expect(abs(vector.iterations - portable.iterations) <= 2)
+        }
+    }
+
     @Test func aHopelessFrameIsReportedNotDropped() {
         var rng = Xoshiro256(seed: 5)
         let x = BitVector.random(count: 4096, using: &rng)

@@ -1,0 +1,18 @@
+#ifndef DIQKD_DECODER_H
+#define DIQKD_DECODER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Whether the AVX-512 layer below can run on this processor.
+int diqkd_ldpc_vector_available(void);
+
+/// One layered sum-product pass over all checks (see SyndromeDecoder.swift for the
+/// mathematics), sixteen edges at a time with AVX-512 gathers and scatters. `L`: beliefs per
+/// variable; `R`: messages per edge; `start`/`edge_variable`: the code by checks; `syndrome`:
+/// bit c is check c's syndrome bit; `table`: phi at `steps + 1` points, `scale` points per unit;
+/// `scratch`: room for the largest check.
+void diqkd_ldpc_layer(float *L, float *R, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                      const uint64_t *syndrome, const float *table, float scale, int32_t steps, float *scratch);
+
+#endif
