@@ -35,7 +35,7 @@ struct KeySizing {
         let n = estimate.rawKeyBits
         predictedSyndromeBits = n == 0 ? 0 : SyndromeReconciliation.plan(
             rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
-            profile: ReconciliationMargin.profile, codeSeed: 0
+            profile: ReconciliationMargin.profile(errorRate: designErrorRate), codeSeed: 0
         ).totalSyndromeBits
         let epsilonUpper = estimate.epsilonUpper
         predictedKeyBits = n == 0 ? 0 : FiniteSizeKey.length(

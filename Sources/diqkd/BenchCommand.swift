@@ -168,14 +168,14 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "Reconciliation efficiency to size the codes with (default: the protocol's margin for this QBER).")
     var efficiency: Double?
 
-    @Option(help: "Column-weight profile of the non-staircase columns, e.g. 3:0.6,12:0.4 (default: the protocol's).")
+    @Option(help: "Column-weight profile of the non-staircase columns, e.g. 3:0.6,12:0.4 (default: the protocol's for this QBER).")
     var profile: String?
 
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
-        let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile
+        let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
         guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
         let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber)
