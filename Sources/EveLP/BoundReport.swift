@@ -67,6 +67,18 @@ public enum EveBound {
                                backend: EveLinearProgram.Backend?, solveLP: Bool = true,
                                clock: () -> Double,
                                progress: @escaping (Int, Double) -> Void = { _, _ in }) throws(Failure) -> BoundReport {
+        try analyseWithOptimum(source, parity: parity, aliceInputs: aliceInputs, bobInputs: bobInputs, backend: backend,
+                               solveLP: solveLP, clock: clock, progress: progress).report
+    }
+
+    /// Like ``analyse(_:parity:aliceInputs:bobInputs:backend:solveLP:clock:progress:)``, also
+    /// returning the LP's optimum (with Eve's optimal partition element) when it was solved.
+    public static func analyseWithOptimum(_ source: Source, parity: Int?, aliceInputs: Int, bobInputs: Int,
+                                          backend: EveLinearProgram.Backend?, solveLP: Bool = true,
+                                          clock: () -> Double,
+                                          progress: @escaping (Int, Double) -> Void = { _, _ in })
+        throws(Failure) -> (report: BoundReport, optimum: EveOptimum?)
+    {
         let started = clock()
         let n: Int
         switch source {
@@ -109,7 +121,7 @@ public enum EveBound {
             do { optimum = try EveLinearProgram.solve(problem, backend: backend, progress: progress) } catch { throw .lp(error) }
         }
         let reduced = (0..<(2 * n)).reduce(1) { acc, _ in acc * 3 }
-        return BoundReport(
+        let report = BoundReport(
             boxes: n, parity: mask, inputs: [aliceInputs, bobInputs], variables: 1 << (4 * n), reducedVariables: reduced,
             distanceFromUniform: optimum?.distanceFromUniform,
             certifiedUpperBound: optimum?.certificateCheck.distanceBound,
@@ -118,5 +130,6 @@ public enum EveBound {
             certificateVerified: optimum?.certificateVerified ?? tensorVerified,
             elementWeight: optimum?.elementWeight, elementValid: optimum?.elementIsValid,
             solver: optimum?.solver, iterations: optimum?.iterations, seconds: clock() - started)
+        return (report, optimum)
     }
 }

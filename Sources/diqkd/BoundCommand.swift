@@ -16,6 +16,7 @@ struct Bound: ParsableCommand {
               diqkd bound --boxes 2 --epsilon 0.1
               diqkd bound --epsilon 0.1,0.05,0.2 --parity 5 --inputs 1,0 --json
               diqkd bound --behaviour correlated.json --solver interior-point
+              diqkd bound --boxes 2 --epsilon 0.1 --element eve.json   (then: bound --behaviour eve.json)
             Behaviour files: {"boxes": n, "probabilities": [16^n numbers]} in the flat layout \
             index = ((x*2^n + y)*2^n + u)*2^n + v.
             """
@@ -39,6 +40,9 @@ struct Bound: ParsableCommand {
     @Option(help: "LP solver: auto (Clp up to 3 boxes, interior point beyond), clp, interior-point.")
     var solver: String = "auto"
 
+    @Option(help: "Write Eve's optimal partition element P^{Z=0} as a behaviour file (with its weight p).")
+    var element: String?
+
     @Flag(help: "Print a JSON object instead of text.")
     var json = false
 
@@ -56,8 +60,9 @@ struct Bound: ParsableCommand {
         }
         let progress = ProgressReporter()
         let report: BoundReport
+        let optimum: EveOptimum?
         do {
-            report = try EveBound.analyse(
+            (report, optimum) = try EveBound.analyseWithOptimum(
                 source, parity: parity, aliceInputs: u, bobInputs: v, backend: backend,
                 clock: { Date().timeIntervalSince1970 },
                 progress: { iteration, gap in
@@ -74,6 +79,15 @@ struct Bound: ParsableCommand {
             }
         }
         progress.finish()
+        if let element {
+            guard let optimum else {
+                throw CLIError.usage("--element needs the LP, which is solved for at most \(EveLinearProgram.maximumBoxes) boxes.")
+            }
+            let contents: [String: Any] = ["boxes": optimum.elementBox.boxes, "weight": optimum.elementWeight,
+                                           "probabilities": optimum.elementBox.probabilities]
+            let data = try JSONSerialization.data(withJSONObject: contents, options: [.sortedKeys])
+            try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: element)
+        }
         if json {
             try JSONOutput.print(report)
             return
@@ -99,6 +113,7 @@ struct Bound: ParsableCommand {
              + (report.tensorCertificateVerified ? "verified" : "FAILED"))
         line("certificate verified:", report.certificateVerified ? "yes" : "NO")
         line("seconds:", formatted(report.seconds, digits: 4))
+        if let element { print("wrote Eve's optimal partition element to \(element)") }
     }
 
     private func resolveSource() throws -> EveBound.Source {

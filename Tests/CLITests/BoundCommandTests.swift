@@ -20,6 +20,24 @@ struct BoundCommandTests {
         #expect(json["seconds"] is Double)
     }
 
+    /// Eve's optimal element is itself a valid behaviour file: it reads back, and with both
+    /// public inputs fixed its parity is biased as Lemma 10 says.
+    @Test func theOptimalElementIsWrittenAsABehaviourFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("eve.json")
+        let result = try diqkd(["bound", "--boxes", "2", "--epsilon", "0.1", "--element", file.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        #expect(written["boxes"] as? Int == 2)
+        #expect((written["probabilities"] as? [Double])?.count == 256)
+        let weight = try #require(written["weight"] as? Double)
+        #expect(weight > 0 && weight <= 1)
+        let reread = try diqkd(["bound", "--behaviour", file.path, "--json"])
+        #expect(reread.status == 0, "\(reread.stderr)")
+        #expect(try diqkd(["bound", "--boxes", "6", "--epsilon", "0.1", "--element", file.path]).status == 2)
+    }
+
     @Test func eightBoxesUseTheTensorCertificateOnly() throws {
         let json = try diqkd(["bound", "--boxes", "8", "--epsilon", "0.15", "--json"]).json()
         #expect(json["distanceFromUniform"] is NSNull)
