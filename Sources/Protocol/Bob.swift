@@ -130,8 +130,9 @@ public struct Bob {
         self.plan = plan
         syndromeBits = plan.totalSyndromeBits
         var offset = 0
+        let codes = plan.codes()
         for k in 0..<plan.frames {
-            open[k] = (plan.code(frame: k), syndromes.slice(offset..<(offset + plan.syndromeBits[k])))
+            open[k] = (codes[k], syndromes.slice(offset..<(offset + plan.syndromeBits[k])))
             offset += plan.syndromeBits[k]
         }
         return decodeOpenFrames()

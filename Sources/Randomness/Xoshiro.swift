@@ -6,8 +6,12 @@ import Darwin
 
 /// xoshiro256** (Blackman and Vigna): a fast, seedable generator for simulation and for
 /// repeatable runs with `--seed`. Not cryptographic; real runs use ``SystemRandom``.
+///
+/// The state and `next()` are visible to other modules (`@inlinable`), so that hot loops in
+/// the simulation and the code construction inline the generator instead of calling it.
+@frozen
 public struct Xoshiro256: RandomNumberGenerator, Sendable {
-    private var s0, s1, s2, s3: UInt64
+    @usableFromInline var s0, s1, s2, s3: UInt64
 
     /// Seeds the four state words from `seed` with SplitMix64, as the authors recommend.
     public init(seed: UInt64) {
@@ -30,7 +34,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         self.init(seed: seed ^ h.rotated(by: 17))
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         let result = (s1 &* 5).rotated(by: 7) &* 9
         let t = s1 << 17
@@ -42,7 +46,7 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
 }
 
 extension UInt64 {
-    @inline(__always)
+    @inlinable @inline(__always)
     func rotated(by k: UInt64) -> UInt64 { (self << k) | (self >> (64 - k)) }
 }
 

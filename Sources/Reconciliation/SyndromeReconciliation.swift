@@ -38,6 +38,14 @@ public enum SyndromeReconciliation {
             LDPCCode(variables: frameRange(k).count, checks: syndromeBits[k], profile: profile,
                      seed: codeSeed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
         }
+
+        /// Every frame's code, built on all cores (building one takes about as long as
+        /// decoding a frame, so doing it frame by frame would serialise half the work).
+        public func codes() -> [LDPCCode] {
+            let built = FrameResults<LDPCCode>(count: frames)
+            DispatchQueue.concurrentPerform(iterations: frames) { k in built[k] = code(frame: k) }
+            return (0..<frames).map { built[$0]! }
+        }
     }
 
     /// Sizes the codes: each frame discloses `ceil(f n_frame h(p))` bits.
@@ -108,8 +116,9 @@ public enum SyndromeReconciliation {
     public static func correct(_ y: BitVector, syndromes: BitVector, plan: Plan) -> Correction {
         precondition(y.count == plan.rawKeyBits && syndromes.count == plan.totalSyndromeBits)
         let offsets = plan.syndromeBits.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let codes = plan.codes()
         let outcomes = decode(frames: (0..<plan.frames).map { k in
-            (k, y.slice(plan.frameRange(k)), plan.code(frame: k), syndromes.slice(offsets[k]..<offsets[k + 1]))
+            (k, y.slice(plan.frameRange(k)), codes[k], syndromes.slice(offsets[k]..<offsets[k + 1]))
         }, errorRate: plan.designErrorRate)
         var corrected = BitVector(count: 0)
         for (k, outcome) in outcomes.enumerated() {
