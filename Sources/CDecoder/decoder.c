@@ -54,8 +54,30 @@ void diqkd_ldpc_layer(float *L, float *R, const int32_t *start, const int32_t *e
         }
     }
 }
+__attribute__((target("avx512f")))
+int diqkd_ldpc_satisfied(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                         const uint64_t *syndrome) {
+    const __m512 zero = _mm512_setzero_ps();
+    for (size_t c = 0; c < checks; c++) {
+        int parity = (int)((syndrome[c >> 6] >> (c & 63)) & 1);
+        for (int32_t e = start[c]; e < start[c + 1]; e += 16) {
+            const int32_t count = start[c + 1] - e < 16 ? start[c + 1] - e : 16;
+            const __mmask16 mask = (__mmask16)((1u << count) - 1u);
+            const __m512i variables = _mm512_maskz_loadu_epi32(mask, edge_variable + e);
+            const __m512 beliefs = _mm512_mask_i32gather_ps(zero, mask, variables, L, 4);
+            parity ^= __builtin_popcount((unsigned)_mm512_mask_cmp_ps_mask(mask, beliefs, zero, _CMP_LT_OQ)) & 1;
+        }
+        if (parity) return 0;
+    }
+    return 1;
+}
 #else
 int diqkd_ldpc_vector_available(void) { return 0; }
+int diqkd_ldpc_satisfied(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                         const uint64_t *syndrome) {
+    (void)L; (void)start; (void)edge_variable; (void)checks; (void)syndrome;
+    return 0;
+}
 void diqkd_ldpc_layer(float *L, float *R, const int32_t *start, const int32_t *edge_variable, size_t checks,
                       const uint64_t *syndrome, const float *table, float scale, int32_t steps, float *scratch) {
     (void)L; (void)R; (void)start; (void)edge_variable; (void)checks; (void)syndrome; (void)table; (void)scale;

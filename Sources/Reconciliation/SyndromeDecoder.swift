@@ -120,6 +120,18 @@ public struct SyndromeDecoder: Sendable {
     /// Whether the hard decisions of `belief` (negative means 1) have syndrome `syndrome`,
     /// checked straight from the beliefs and stopping at the first unsatisfied check.
     private func satisfies(_ belief: [Float], _ syndrome: BitVector) -> Bool {
+        if vectorised {
+            return code.checkStart.withUnsafeBufferPointer { start in
+                code.edgeVariable.withUnsafeBufferPointer { edgeVariable in
+                    belief.withUnsafeBufferPointer { L in
+                        syndrome.words.withUnsafeBufferPointer { words in
+                            diqkd_ldpc_satisfied(L.baseAddress, start.baseAddress, edgeVariable.baseAddress, code.checks,
+                                                 words.baseAddress) != 0
+                        }
+                    }
+                }
+            }
+        }
         let syndromeWords = syndrome.words
         return code.checkStart.withUnsafeBufferPointer { start in
             code.edgeVariable.withUnsafeBufferPointer { edgeVariable in

@@ -15,4 +15,9 @@ int diqkd_ldpc_vector_available(void);
 void diqkd_ldpc_layer(float *L, float *R, const int32_t *start, const int32_t *edge_variable, size_t checks,
                       const uint64_t *syndrome, const float *table, float scale, int32_t steps, float *scratch);
 
+/// Whether the hard decisions of `L` (negative = 1) satisfy every check's syndrome bit;
+/// stops at the first check that fails.
+int diqkd_ldpc_satisfied(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                         const uint64_t *syndrome);
+
 #endif
