@@ -191,7 +191,7 @@ public enum EveLinearProgram {
             dual = solution.rowDuals
             iterations = solution.iterations
         case .interiorPoint:
-            let program = SymmetricBoxProgram(operator: parametrisation, gradient: gradient, bounds: bounds)
+            let program = SymmetricBoxProgram(matrix: parametrisation, gradient: gradient, bounds: bounds)
             let solution: InteriorPointSolution
             do { solution = try InteriorPointSolver().solve(program, progress: progress) } catch { throw .solver(error) }
             guard solution.status == .optimal else { throw .notSolved("stopped after \(solution.iterations) iterations") }

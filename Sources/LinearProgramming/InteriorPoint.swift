@@ -56,14 +56,15 @@ public struct DenseOperator: LinearOperator {
 /// the shape of Eve's problem (Lemma 10) once the non-signalling constraints are solved by a
 /// parametrisation `Delta = M theta`. Rows with `p = 0` are equalities.
 public struct SymmetricBoxProgram: Sendable {
-    public let operator_: any LinearOperator
+    /// `M`.
+    public let matrix: any LinearOperator
     public let gradient: [Double]
     public let bounds: [Double]
 
-    public init(operator: any LinearOperator, gradient: [Double], bounds: [Double]) {
-        precondition(gradient.count == `operator`.columns && bounds.count == `operator`.rows)
+    public init(matrix: any LinearOperator, gradient: [Double], bounds: [Double]) {
+        precondition(gradient.count == matrix.columns && bounds.count == matrix.rows)
         precondition(bounds.allSatisfy { $0 >= 0 && $0.isFinite }, "bounds must be finite and non-negative")
-        self.operator_ = `operator`
+        self.matrix = matrix
         self.gradient = gradient
         self.bounds = bounds
     }
@@ -114,9 +115,9 @@ public struct InteriorPointSolver: Sendable {
                       progress: (_ iteration: Int, _ gap: Double) -> Void = { _, _ in })
         throws(LinearProgramError) -> InteriorPointSolution
     {
-        let m = program.operator_.rows
-        let k = program.operator_.columns
-        let op = program.operator_
+        let m = program.matrix.rows
+        let k = program.matrix.columns
+        let op = program.matrix
         // Scale the bounds to mean 1, so that the starting point is well centred.
         let meanBound = program.bounds.reduce(0, +) / Double(m)
         let scale = meanBound > 0 ? meanBound : 1

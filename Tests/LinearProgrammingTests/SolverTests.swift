@@ -62,7 +62,7 @@ struct InteriorPointTests {
         let op = DenseOperator(rows: rows, columns: columns, rowMajor: entries)
         let bounds = (0..<rows).map { i in i % 5 == 0 ? 0 : Double.random(in: 0.1...2, using: &rng) }
         let gradient = (0..<columns).map { _ in Double.random(in: -1...1, using: &rng) }
-        let interior = try InteriorPointSolver().solve(SymmetricBoxProgram(operator: op, gradient: gradient, bounds: bounds))
+        let interior = try InteriorPointSolver().solve(SymmetricBoxProgram(matrix: op, gradient: gradient, bounds: bounds))
         #expect(interior.status == .optimal)
         #expect(interior.dualInfeasibility < 1e-8)
         #expect(interior.primalInfeasibility < 1e-8)
