@@ -18,6 +18,10 @@ public enum EavesdroppingRun {
         public var keyBits: Int
         public var knownKeyBits: Int
         public var knownKeyParities: Int
+        /// Eve's advantage in guessing one key bit, `P(right) - 1/2`: she is right on the bits she
+        /// determines and guesses the others (uniform to her), so this is half the fraction of key
+        /// bits she determines.
+        public var guessingAdvantage: Double
         /// The mean over runs with a key of Eve's exact distance from uniform `1 - 2^-k`.
         public var measuredDistanceFromUniform: Double
         public var worstDistanceFromUniform: Double
@@ -81,6 +85,8 @@ public enum EavesdroppingRun {
             runsWithKey: knowledge.count, claimedEpsilonSecurity: claimed,
             keyBits: knowledge.reduce(0) { $0 + $1.keyBits }, knownKeyBits: knowledge.reduce(0) { $0 + $1.knownKeyBits },
             knownKeyParities: knowledge.reduce(0) { $0 + $1.knownKeyParities },
+            guessingAdvantage: knowledge.isEmpty ? 0
+                : Double(knowledge.reduce(0) { $0 + $1.knownKeyBits }) / Double(max(1, knowledge.reduce(0) { $0 + $1.keyBits })) / 2,
             measuredDistanceFromUniform: measured,
             worstDistanceFromUniform: knowledge.map(\.distanceFromUniform).max() ?? 0,
             knownRawFraction: knowledge.isEmpty ? 0

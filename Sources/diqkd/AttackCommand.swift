@@ -105,6 +105,7 @@ struct Attack: ParsableCommand {
         print("raw-key bits Eve knew directly:  \(formatted(report.knownRawFraction * 100, digits: 4))%")
         print("key bits Eve determines:         \(report.knownKeyBits)")
         print("key parities Eve determines:     \(report.knownKeyParities)")
+        print("her guessing advantage per bit:  \(formatted(report.guessingAdvantage))")
         print("her distance from uniform:       mean \(formatted(report.measuredDistanceFromUniform)), worst \(formatted(report.worstDistanceFromUniform))")
         if let claimed = report.claimedEpsilonSecurity {
             print("claimed epsilonSecurity:         \(formatted(claimed))")

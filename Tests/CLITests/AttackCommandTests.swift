@@ -17,6 +17,7 @@ struct AttackCommandTests {
         #expect(json["runsWithKey"] as? Int == 1)
         #expect((json["keyBits"] as? Int ?? 0) > 1000)
         #expect(json["knownKeyParities"] as? Int == 0)
+        #expect(json["guessingAdvantage"] as? Double == 0)
         #expect(json["verdict"] as? String == "consistent")
         #expect(json["deductionsCorrect"] as? Bool == true)
         // Eve knew about 4 eps = 8% of the raw key directly.
