@@ -34,17 +34,27 @@ public enum SyndromeReconciliation {
             (k * n / frames)..<((k + 1) * n / frames)
         }
 
+        /// Frame `k`'s code. Frames of the same length share one code (frames differ in length
+        /// by at most one bit, so a plan has at most two): building a code takes about as long
+        /// as decoding a frame, and the syndromes of several frames under one public code
+        /// disclose exactly as many bits as under different codes.
         public func code(frame k: Int) -> LDPCCode {
-            LDPCCode(variables: frameRange(k).count, checks: syndromeBits[k], profile: profile,
-                     seed: codeSeed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
+            let length = frameRange(k).count
+            return LDPCCode(variables: length, checks: syndromeBits[k], profile: profile,
+                            seed: codeSeed &+ UInt64(length) &* 0x9E37_79B9_7F4A_7C15)
         }
 
-        /// Every frame's code, built on all cores (building one takes about as long as
-        /// decoding a frame, so doing it frame by frame would serialise half the work).
+        /// Every frame's code, each distinct one built once (on all cores).
         public func codes() -> [LDPCCode] {
-            let built = FrameResults<LDPCCode>(count: frames)
-            DispatchQueue.concurrentPerform(iterations: frames) { k in built[k] = code(frame: k) }
-            return (0..<frames).map { built[$0]! }
+            var firstFrameOfLength: [Int: Int] = [:]
+            for k in 0..<frames where firstFrameOfLength[frameRange(k).count] == nil {
+                firstFrameOfLength[frameRange(k).count] = k
+            }
+            let distinct = firstFrameOfLength.values.sorted()
+            let built = FrameResults<LDPCCode>(count: distinct.count)
+            DispatchQueue.concurrentPerform(iterations: distinct.count) { i in built[i] = code(frame: distinct[i]) }
+            let byLength = Dictionary(uniqueKeysWithValues: distinct.indices.map { (frameRange(distinct[$0]).count, built[$0]!) })
+            return (0..<frames).map { byLength[frameRange($0).count]! }
         }
     }
 
@@ -71,9 +81,10 @@ public enum SyndromeReconciliation {
     /// computed on all cores.
     public static func syndromes(of x: BitVector, plan: Plan) -> BitVector {
         precondition(x.count == plan.rawKeyBits)
+        let codes = plan.codes()
         let perFrame = FrameResults<BitVector>(count: plan.frames)
         DispatchQueue.concurrentPerform(iterations: plan.frames) { k in
-            perFrame[k] = plan.code(frame: k).syndrome(x.slice(plan.frameRange(k)))
+            perFrame[k] = codes[k].syndrome(x.slice(plan.frameRange(k)))
         }
         var all = BitVector(count: 0)
         for k in 0..<plan.frames { all.append(contentsOf: perFrame[k]!) }
