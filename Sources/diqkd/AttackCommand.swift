@@ -16,8 +16,8 @@ struct Attack: ParsableCommand {
             the epsilonSecurity the protocol claims. Her deductions are checked against Alice's key.
 
             Small runs need relaxed security parameters to produce a key at all; the defaults \
-            (60,000 rounds, a quarter of them tested, eps_PE = eps_PA = 1e-3) give a few thousand key\
-            bits a run, and about 10 s of analysis each.
+            (60,000 rounds, a quarter of them tested, eps_PE = eps_PA = 1e-3) give a few thousand key bits a run, \
+            and a few seconds of analysis each.
 
             Examples:
               diqkd attack --attack individual --epsilon 0.02 --runs 10
