@@ -63,8 +63,9 @@ public final class BoxSource {
     ///   - recordsPartition: whether to keep each round's `z` (Eve's side information).
     public convenience init(partition: BoxPartition, seed: UInt64, recordsPartition: Bool) {
         precondition(!partition.elements.isEmpty)
+        let sum = partition.elements.reduce(0) { $0 + $1.weight }
         var total = 0.0
-        let cumulative = partition.elements.map { total += $0.weight; return total / partition.elements.reduce(0) { $0 + $1.weight } }
+        let cumulative = partition.elements.map { total += $0.weight; return total / sum }
         self.init(boxes: partition.elements.map(\.behaviour), seed: seed, recordsPartition: recordsPartition) { rng in
             guard cumulative.count > 1 else { return [0] }
             let r = Double(rng.next() >> 11) * 0x1p-53

@@ -74,6 +74,8 @@ public enum EavesdroppingRun {
         }
         let claimed = reports.filter { $0.keyBits > 0 }.map(\.epsilonSecurity).max()
         let measured = knowledge.isEmpty ? 0 : knowledge.reduce(0) { $0 + $1.distanceFromUniform } / Double(knowledge.count)
+        let keyBits = knowledge.reduce(0) { $0 + $1.keyBits }
+        let knownKeyBits = knowledge.reduce(0) { $0 + $1.knownKeyBits }
         let group: Int
         let name: String
         switch attack {
@@ -83,10 +85,10 @@ public enum EavesdroppingRun {
         return Report(
             attack: name, epsilon: attack.epsilon, groupBoxes: group, rounds: configuration.rounds, runs: runs,
             runsWithKey: knowledge.count, claimedEpsilonSecurity: claimed,
-            keyBits: knowledge.reduce(0) { $0 + $1.keyBits }, knownKeyBits: knowledge.reduce(0) { $0 + $1.knownKeyBits },
+            keyBits: keyBits, knownKeyBits: knownKeyBits,
             knownKeyParities: knowledge.reduce(0) { $0 + $1.knownKeyParities },
             guessingAdvantage: knowledge.isEmpty ? 0
-                : Double(knowledge.reduce(0) { $0 + $1.knownKeyBits }) / Double(max(1, knowledge.reduce(0) { $0 + $1.keyBits })) / 2,
+                : Double(knownKeyBits) / Double(max(1, keyBits)) / 2,
             measuredDistanceFromUniform: measured,
             worstDistanceFromUniform: knowledge.map(\.distanceFromUniform).max() ?? 0,
             knownRawFraction: knowledge.isEmpty ? 0

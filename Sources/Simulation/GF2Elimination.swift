@@ -35,18 +35,16 @@ struct GF2Elimination: Sendable {
         }
     }
 
-    /// Adds a row (if independent of the basis). Returns `nil` when it was independent, else
-    /// the value the basis implies for it (its right-hand side is then ignored).
-    @discardableResult
-    mutating func insert(_ row: [UInt64], rhs value: Bool) -> Bool? {
+    /// Adds a row if it is independent of the basis (the one-row form of ``insertBatch``, kept
+    /// as the tests' reference).
+    mutating func insert(_ row: [UInt64], rhs value: Bool) {
         precondition(row.count == words)
         var row = row
         let implied = reduce(&row)
-        guard let w = row.firstIndex(where: { $0 != 0 }) else { return implied }
+        guard let w = row.firstIndex(where: { $0 != 0 }) else { return }
         pivots.append(Int64(w * 64 + row[w].trailingZeroBitCount))
         rows.append(contentsOf: row)
         rhs.append(value != implied ? 1 : 0)
-        return nil
     }
 
     /// Inserts rows in order, as repeated ``insert(_:rhs:)`` would, but reducing the whole batch
