@@ -66,6 +66,17 @@ public struct ToeplitzHash: Sendable {
     /// The public seed, `inputBits + outputBits - 1` bits.
     public let seed: BitVector
 
+    /// Output length from which `hash` uses the transform rather than the block recursion: where
+    /// the two cross over in `diqkd bench toeplitz --method ...` on this project's 2-core
+    /// machine. The portable backend keeps the recursion (its field multiplication is slow).
+    public static func transformThreshold(_ backend: GF2Polynomial.Backend) -> Int? {
+        switch backend {
+        case .vector: return 1 << 17
+        case .hardware: return 1 << 19
+        case .portable: return nil
+        }
+    }
+
     public init(inputBits n: Int, outputBits l: Int, seed: BitVector) {
         precondition(n >= 1 && l >= 1 && l <= n, "need 1 <= l <= n (got l = \(l), n = \(n))")
         precondition(seed.count == n + l - 1, "a Toeplitz seed needs n + l - 1 = \(n + l - 1) bits, not \(seed.count)")
@@ -82,16 +93,37 @@ public struct ToeplitzHash: Sendable {
     /// `T x`.
     ///
     /// With `s'` the reversed seed, `K_j = sum_i s'[n - 1 - i + j] x_i`: the middle `l`
-    /// coefficients of the product `s'(z) x(z)`. The matrix is cut into square `L x L` blocks
-    /// (`L` a few words times a power of two, just above `l`), each a Toeplitz block whose
-    /// product is computed by a three-way recursion down to carry-less multiplications (see
-    /// `toeplitz.c`): `l = n/4` costs four block products of size `l`, about `4 l^1.585` word
-    /// operations. Short outputs use direct inner products instead.
-    /// - Complexity: O(l n / 64) for `l <= 128`, else O((n / l) l^1.585 / 64^1.585).
+    /// coefficients of the product `s'(z) x(z)`. Short outputs (`l <= 128`) use direct inner
+    /// products; up to `transformThreshold` the block recursion (`hashByBlocks`, about
+    /// `(n / l) l^1.585` word operations); beyond it the additive FFT (`hashByTransform`,
+    /// O(n log^2 n)). All three compute the same bits (tested against each other and against the
+    /// definition).
     public func hash(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
         precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
         if outputBits <= 128 { return hashByRows(x) }
+        if let threshold = Self.transformThreshold(backend), outputBits >= threshold { return hashByTransform(x, backend: backend) }
         return hashByBlocks(x, backend: backend)
+    }
+
+    /// `T x` by an additive fast Fourier transform over GF(2^64) (see `afft.c`): the input is cut
+    /// into column blocks of `w` bits, each block's product with its `l + w - 1` seed bits is
+    /// multiplied by evaluation on a subspace of 2^k points, the products are summed in the
+    /// evaluation domain and interpolated once. About `(2 n / w + 1) k 2^k` multiplications in
+    /// GF(2^64) for `2^k >= (l + 2 w) / 32` — O(n log^2 n) in all.
+    /// - Parameter backend: the field multiplication: AVX-512 kernels (`vector`), scalar PCLMULQDQ
+    ///   (`hardware`) or portable arithmetic (slow; for tests).
+    public func hashByTransform(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
+        precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
+        var output = [UInt64](repeating: 0, count: (outputBits + 63) / 64)
+        let ok = seed.words.withUnsafeBufferPointer { s in
+            x.words.withUnsafeBufferPointer { xs in
+                output.withUnsafeMutableBufferPointer { y in
+                    diqkd_toeplitz_fft(s.baseAddress, inputBits, outputBits, xs.baseAddress, y.baseAddress, backend.level)
+                }
+            }
+        }
+        precondition(ok != 0, "the transform could not allocate its buffers")
+        return BitVector(words: output, count: outputBits)
     }
 
     /// The full polynomial product, sliced: kept as an independent second algorithm for tests.
@@ -100,7 +132,12 @@ public struct ToeplitzHash: Sendable {
         return product.slice((inputBits - 1)..<(inputBits - 1 + outputBits))
     }
 
-    private func hashByBlocks(_ x: BitVector, backend: GF2Polynomial.Backend) -> BitVector {
+    /// `T x` by the block recursion alone. The matrix is cut into square `L x L` blocks (`L` a few
+    /// words times a power of two, just above `l`), each a Toeplitz block whose product is computed
+    /// by a three-way recursion down to carry-less multiplications (see `toeplitz.c`): `l = n/4`
+    /// costs four block products of size `l`, about `4 l^1.585` word operations.
+    public func hashByBlocks(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
+        precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
         let n = inputBits, l = outputBits
         let base = Int(DIQKD_TMVP_BASE)
         // Block of L = b * 2^k words, b <= base, the smallest such cover of l.
@@ -167,3 +204,4 @@ public struct ToeplitzHash: Sendable {
         return result
     }
 }
+

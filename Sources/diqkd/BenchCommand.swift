@@ -122,10 +122,16 @@ struct ToeplitzBench: ParsableCommand {
     @Option(help: "Multiplier backend: vector (AVX-512 VPCLMULQDQ), hardware (PCLMULQDQ/PMULL) or portable.")
     var backend: String = GF2Polynomial.preferredBackend.rawValue
 
+    @Option(help: "auto (what the protocol uses), blocks (Karatsuba-style recursion) or transform (additive FFT).")
+    var method: String = "auto"
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
+        guard ["auto", "blocks", "transform"].contains(method) else {
+            throw CLIError.usage("--method must be 'auto', 'blocks' or 'transform' (got '\(method)').")
+        }
         guard (10...30).contains(fromLog2), (fromLog2...30).contains(toLog2), repeats >= 1 else {
             throw CLIError.usage("need 10 <= --from-log2 <= --to-log2 <= 30 and --repeats >= 1.")
         }
@@ -142,10 +148,18 @@ struct ToeplitzBench: ParsableCommand {
             let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
             let x = BitVector.random(count: n, using: &rng)
             var times: [Double] = []
-            for _ in 0..<repeats { times.append(measureSeconds { _ = hash.hash(x, backend: backend) }) }
+            for _ in 0..<repeats {
+                times.append(measureSeconds {
+                    switch method {
+                    case "blocks": _ = hash.hashByBlocks(x, backend: backend)
+                    case "transform": _ = hash.hashByTransform(x, backend: backend)
+                    default: _ = hash.hash(x, backend: backend)
+                    }
+                })
+            }
             let median = times.sorted()[times.count / 2]
             try emit(["benchmark": "toeplitz", "n": n, "l": l, "seconds": median, "mbitPerSecond": Double(n) / median / 1e6,
-                      "peakMemoryBytes": PeakMemory.bytes() ?? -1, "backend": backend.rawValue],
+                      "peakMemoryBytes": PeakMemory.bytes() ?? -1, "backend": backend.rawValue, "method": method],
                      json: json)
         }
     }

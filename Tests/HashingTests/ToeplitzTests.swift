@@ -1,6 +1,7 @@
 import Testing
 import Randomness
 @testable import Hashing
+import CCarryless
 
 /// Schoolbook GF(2) product, bit by bit.
 func slowProduct(_ a: BitVector, _ b: BitVector) -> BitVector {
@@ -76,7 +77,8 @@ struct ToeplitzTests {
         let x = BitVector.random(count: n, using: &rng)
         let expected = hash.hashByProduct(x, backend: .portable)
         for backend in GF2Polynomial.availableBackends {
-            #expect(hash.hash(x, backend: backend) == expected, "\(backend) n \(n) l \(l)")
+            #expect(hash.hashByBlocks(x, backend: backend) == expected, "\(backend) n \(n) l \(l)")
+            #expect(hash.hash(x, backend: backend) == expected, "\(backend) n \(n) l \(l), automatic")
         }
     }
 
@@ -91,5 +93,105 @@ struct ToeplitzTests {
         let hash = ToeplitzHash.random(inputBits: 20_000, outputBits: 5_000, using: &rng)
         let x = BitVector.random(count: 20_000, using: &rng), y = BitVector.random(count: 20_000, using: &rng)
         #expect(hash.hash(x ^ y) == hash.hash(x) ^ hash.hash(y))
+    }
+}
+
+/// GF(2^64) reference arithmetic, bit by bit, for checking the transform.
+private func slowFieldProduct(_ a: UInt64, _ b: UInt64) -> UInt64 {
+    var result: UInt64 = 0, shifted = a
+    for bit in 0..<64 {
+        if (b >> UInt64(bit)) & 1 == 1 { result ^= shifted }
+        let carry = shifted >> 63
+        shifted <<= 1
+        if carry == 1 { shifted ^= 0x1B }
+    }
+    return result
+}
+
+@Suite("additive FFT over GF(2^64)")
+struct AdditiveTransformTests {
+    /// Every field-multiplication kernel this processor runs (the portable one always).
+    static var kernels: [GF2Polynomial.Backend] { GF2Polynomial.availableBackends }
+
+    @Test func fieldProductMatchesShiftAndAdd() {
+        var rng = Xoshiro256(seed: 64)
+        print("GF(2^64) product test seed 64")
+        for _ in 0..<2000 {
+            let a = rng.next(), b = rng.next()
+            #expect(diqkd_gf64_multiply(a, b) == slowFieldProduct(a, b))
+        }
+    }
+
+    @Test func cantorBasisSatisfiesItsRecurrence() {
+        var beta = [UInt64](repeating: 0, count: 64)
+        #expect(diqkd_gf64_cantor_basis(&beta, 64) == 1)
+        #expect(beta[0] == 1)
+        for i in 1..<64 { #expect(slowFieldProduct(beta[i], beta[i]) ^ beta[i] == beta[i - 1], "beta_\(i)") }
+    }
+
+    /// The transform's outputs are the polynomial's values at omega_t (Horner's rule), and
+    /// interpolation undoes it.
+    @Test(arguments: kernels)
+    func evaluatesAtTheSubspacePoints(kernel: GF2Polynomial.Backend) {
+        let seed: UInt64 = 2014
+        print("additive FFT test seed \(seed), kernel \(kernel)")
+        var rng = Xoshiro256(seed: seed)
+        var beta = [UInt64](repeating: 0, count: 12)
+        _ = diqkd_gf64_cantor_basis(&beta, 12)
+        for k in [1, 2, 3, 4, 5, 6, 9] {
+            let coefficients = (0..<(1 << k)).map { _ in rng.next() }
+            var values = coefficients
+            #expect(diqkd_afft_evaluate(&values, Int32(k), kernel.level) == 1)
+            for t in 0..<(1 << k) {
+                var point: UInt64 = 0
+                for i in 0..<k where (t >> i) & 1 == 1 { point ^= beta[i] }
+                let expected = coefficients.reversed().reduce(UInt64(0)) { slowFieldProduct($0, point) ^ $1 }
+                #expect(values[t] == expected, "k \(k), point \(t)")
+            }
+            #expect(diqkd_afft_interpolate(&values, Int32(k), kernel.level) == 1)
+            let restored = values == coefficients
+            #expect(restored, "k \(k): interpolation")
+        }
+    }
+
+    @Test(arguments: kernels)
+    func interpolationUndoesEvaluationAtScale(kernel: GF2Polynomial.Backend) {
+        var rng = Xoshiro256(seed: 17)
+        let original = (0..<(1 << 16)).map { _ in rng.next() }
+        var values = original
+        _ = diqkd_afft_evaluate(&values, 16, kernel.level)
+        let changed = values != original
+        #expect(changed)
+        _ = diqkd_afft_interpolate(&values, 16, kernel.level)
+        let restored = values == original
+        #expect(restored)
+    }
+
+    @Test(arguments: [(1, 1), (5, 1), (64, 64), (100, 37), (300, 129), (1000, 1000), (2049, 700), (4000, 1), (70_001, 17_003)])
+    func toeplitzHashAgreesWithTheDefinition(n: Int, l: Int) {
+        let seed = UInt64(n * 31 + l)
+        print("Toeplitz transform definition test seed \(seed)")
+        var rng = Xoshiro256(seed: seed)
+        let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
+        let x = BitVector.random(count: n, using: &rng)
+        let expected = n * l <= 5_000_000 ? hash.hashByDefinition(x) : hash.hashByProduct(x, backend: .portable)
+        for kernel in Self.kernels {
+            let agrees = hash.hashByTransform(x, backend: kernel) == expected
+            #expect(agrees, "\(kernel), n \(n), l \(l)")
+        }
+    }
+
+    @Test(arguments: [(1 << 18, 1 << 16), (500_003, 125_001), (262_144, 262_144), (299_999, 70_000), (400_000, 4_097)])
+    func toeplitzHashAgreesWithTheFullProduct(n: Int, l: Int) {
+        let seed = UInt64(n ^ (l << 21))
+        print("Toeplitz transform test seed \(seed)")
+        var rng = Xoshiro256(seed: seed)
+        let hash = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
+        let x = BitVector.random(count: n, using: &rng)
+        let expected = hash.hashByProduct(x)
+        for kernel in Self.kernels where kernel != .portable || n < 300_000 {
+            let agrees = hash.hashByTransform(x, backend: kernel) == expected
+            #expect(agrees, "\(kernel), n \(n), l \(l)")
+        }
     }
 }

@@ -27,7 +27,26 @@ int diqkd_gf2_reduce(uint64_t *row, const uint64_t *basis, const int64_t *pivots
 void diqkd_gf2_reduce_batch(uint64_t *rows, size_t count, const uint64_t *basis, const int64_t *pivots,
                             const uint8_t *rhs, size_t rank, size_t words, uint8_t *values);
 
-#endif
+/// Multiplication in GF(2^64) = GF(2)[x]/(x^64 + x^4 + x^3 + x + 1) (bit k = coefficient of x^k).
+uint64_t diqkd_gf64_multiply(uint64_t a, uint64_t b);
+
+/// The first `count` elements of a Cantor basis of GF(2^64): beta_0 = 1, beta_i^2 + beta_i = beta_(i-1).
+/// Returns 0 if a step has no solution (never for count <= 64).
+int diqkd_gf64_cantor_basis(uint64_t *beta, int count);
+
+/// In place: the 2^k coefficients c_0 ... (of y^0, y^1, ...) of a polynomial over GF(2^64) become
+/// its values at omega_t = sum_i bit_i(t) beta_i, t < 2^k (additive FFT). `level`: 0 portable
+/// arithmetic, 1 PCLMULQDQ, 2 AVX-512 VPCLMULQDQ (lowered to what the processor has). Returns 0 on failure (k > 63, no memory).
+int diqkd_afft_evaluate(uint64_t *c, int k, int level);
+
+/// The inverse of `diqkd_afft_evaluate`.
+int diqkd_afft_interpolate(uint64_t *c, int k, int level);
+
+/// The Toeplitz hash y_j = sum_i seed[i - j + l - 1] x_i (j < l, i < n; `seed` has n + l - 1 bits),
+/// i.e. coefficients n - 1 ... n + l - 2 of s(z) x(z) over GF(2) with s the reversed seed, by the
+/// additive FFT over GF(2^64) on 32-bit pieces, into `y` (ceil(l / 64) words, the last one's
+/// unused bits cleared). Returns 0 on failure (no memory).
+int diqkd_toeplitz_fft(const uint64_t *s, size_t n, size_t l, const uint64_t *x, uint64_t *y, int level);
 
 /// The middle product behind a square Toeplitz block: with m = 64 * words,
 /// y_j = sum_i s[m - 1 - i + j] x_i for 0 <= i, j < m, i.e. coefficients m - 1 ... 2m - 2 of
@@ -45,3 +64,5 @@ int diqkd_vector_clmul_available(void);
 /// Readable words the caller must provide after the end of `s` (the vector kernel loads
 /// whole 512-bit blocks and ignores what lies past the vector).
 #define DIQKD_TMVP_SLACK 48
+
+#endif
