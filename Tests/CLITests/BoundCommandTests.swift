@@ -96,11 +96,27 @@ struct BoundCommandTests {
         (["bound", "--epsilon", "0.1", "--solver", "magic"], "--solver"),
         (["bench", "lp", "--max-boxes", "5"], "--max-boxes"),
         (["bench", "reconcile", "--profile", "1:0.5"], "--profile"),
+        (["bench", "toeplitz", "--method", "fourier"], "--method"),
     ])
     func badFlagsExitWithTwo(arguments: [String], mentioned: String) throws {
         let result = try diqkd(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(mentioned), "\(result.stderr)")
+    }
+
+    @Test(arguments: ["blocks", "transform", "auto"])
+    func benchToeplitzPrintsOneLinePerSize(method: String) throws {
+        let result = try diqkd(["bench", "toeplitz", "--from-log2", "14", "--to-log2", "15", "--repeats", "1",
+                                "--method", method, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, n) in zip(lines, [1 << 14, 1 << 15]) {
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(json["benchmark"] as? String == "toeplitz" && json["method"] as? String == method)
+            #expect(json["n"] as? Int == n && json["l"] as? Int == n / 4)
+            #expect((json["mbitPerSecond"] as? Double ?? 0) > 0)
+        }
     }
 
     @Test func benchLPPrintsOneLinePerSizeAndSolver() throws {
