@@ -31,8 +31,8 @@ struct KeySizing {
 
     init(estimate: ParameterEstimate, configuration: ProtocolConfiguration) {
         designErrorRate = ReconciliationMargin.designErrorRate(errors: estimate.keyBasisErrors, samples: estimate.keyBasisTests)
-        efficiency = ReconciliationMargin.efficiency(errorRate: designErrorRate)
         let n = estimate.rawKeyBits
+        efficiency = ReconciliationMargin.efficiency(errorRate: designErrorRate, rawKeyBits: n, frameBits: configuration.frameBits)
         predictedSyndromeBits = n == 0 ? 0 : SyndromeReconciliation.plan(
             rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
             profile: ReconciliationMargin.profile(errorRate: designErrorRate), codeSeed: 0

@@ -17,7 +17,10 @@ public struct SyndromeDecoder: Sendable {
     /// Whether this processor runs the vectorised layer.
     public static let vectorAvailable = diqkd_ldpc_vector_available() != 0
 
-    public init(code: LDPCCode, maximumIterations: Int = 80, vectorised: Bool = SyndromeDecoder.vectorAvailable) {
+    /// The iteration limit the protocol decodes with.
+    public static let defaultMaximumIterations = 80
+
+    public init(code: LDPCCode, maximumIterations: Int = SyndromeDecoder.defaultMaximumIterations, vectorised: Bool = SyndromeDecoder.vectorAvailable) {
         self.code = code
         self.maximumIterations = maximumIterations
         self.vectorised = vectorised && SyndromeDecoder.vectorAvailable

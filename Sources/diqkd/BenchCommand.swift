@@ -174,7 +174,7 @@ struct ReconcileBench: ParsableCommand {
     var qber: Double = 0.02
 
     @Option(help: "Frame length in bits.")
-    var frame: Int = 1 << 16
+    var frame: Int = ReconciliationMargin.longFrameBits
 
     @Option(help: "Number of frames.")
     var frames: Int = 20
@@ -185,17 +185,21 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "Column-weight profile of the non-staircase columns, e.g. 3:0.6,12:0.4 (default: the protocol's for this QBER).")
     var profile: String?
 
+    @Option(help: "Decoder iteration limit.")
+    var iterations: Int = SyndromeDecoder.defaultMaximumIterations
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
+        guard iterations >= 1 else { throw CLIError.usage("--iterations must be at least 1 (got \(iterations)).") }
         let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
         guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
-        let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber)
+        let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber, frameBits: frame)
         guard f >= 1 else { throw CLIError.usage("--efficiency must be at least 1 (got \(f)).") }
         var rng = Xoshiro256(seed: 11)
-        var leaked = 0, failures = 0, iterations = 0
+        var leaked = 0, failures = 0, totalIterations = 0
         var decodeSeconds = 0.0
         for k in 0..<frames {
             let x = BitVector.random(count: frame, using: &rng)
@@ -207,11 +211,11 @@ struct ReconcileBench: ParsableCommand {
             let code = plan.code(frame: 0)
             var outcome: SyndromeDecoder.Outcome?
             decodeSeconds += measureSeconds {
-                outcome = SyndromeDecoder(code: code).decode(y, syndrome: syndromes, errorRate: qber)
+                outcome = SyndromeDecoder(code: code, maximumIterations: iterations).decode(y, syndrome: syndromes, errorRate: qber)
             }
             if let corrected = outcome?.corrected, corrected == x {
                 leaked += plan.totalSyndromeBits
-                iterations += outcome!.iterations
+                totalIterations += outcome!.iterations
             } else {
                 // A failed frame counts as fully disclosed.
                 failures += 1
@@ -222,7 +226,8 @@ struct ReconcileBench: ParsableCommand {
                   "efficiency": Double(leaked) / (Double(frame * frames) * binaryEntropy(qber)),
                   "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames),
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
-                  "iterations": frames > failures ? Double(iterations) / Double(frames - failures) : 0], json: json)
+                  "iterations": frames > failures ? Double(totalIterations) / Double(frames - failures) : 0,
+                  "maximumIterations": iterations], json: json)
     }
 }
 

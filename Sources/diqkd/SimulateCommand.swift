@@ -30,7 +30,7 @@ struct Simulate: ParsableCommand {
     var device: DeviceModelOptions
 
     @Option(help: "Bits per reconciliation frame.")
-    var frameBits: Int = 1 << 16
+    var frameBits: Int = ReconciliationMargin.longFrameBits
 
     @Option(help: "Make the run reproducible. Such keys are NOT secret.")
     var seed: UInt64?
