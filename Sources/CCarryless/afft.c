@@ -113,7 +113,7 @@ static inline void xor_range(uint64_t *restrict dst, const uint64_t *restrict sr
     for (size_t t = 0; t < count; t++) dst[t] ^= src[t];
 }
 
-static void divide_level(uint64_t *c, int i) {
+static inline __attribute__((always_inline)) void divide_level(uint64_t *c, int i) {
     size_t half = (size_t)1 << i, chunk = half >> 1;
     for (int pass = 0; pass < 2; pass++) {
         size_t start = pass == 0 ? half + chunk : half;
@@ -124,7 +124,7 @@ static void divide_level(uint64_t *c, int i) {
     }
 }
 
-static void multiply_level(uint64_t *c, int i) {
+static inline __attribute__((always_inline)) void multiply_level(uint64_t *c, int i) {
     size_t half = (size_t)1 << i, chunk = half >> 1;
     for (int pass = 0; pass < 2; pass++) {
         size_t start = pass == 0 ? half : half + chunk;
@@ -135,10 +135,24 @@ static void multiply_level(uint64_t *c, int i) {
     }
 }
 
+// Blocks of 16 with the sizes known to the compiler, so that the range XORs unroll.
+static void to_novel_16(uint64_t *c) {
+    divide_level(c, 3);
+    divide_level(c, 2); divide_level(c + 8, 2);
+    divide_level(c, 1); divide_level(c + 4, 1); divide_level(c + 8, 1); divide_level(c + 12, 1);
+}
+
+static void from_novel_16(uint64_t *c) {
+    multiply_level(c, 1); multiply_level(c + 4, 1); multiply_level(c + 8, 1); multiply_level(c + 12, 1);
+    multiply_level(c, 2); multiply_level(c + 8, 2);
+    multiply_level(c, 3);
+}
+
 // `used`: coefficients at and above it are zero (a division of a block whose top half is zero
 // does nothing).
 static void to_novel(uint64_t *c, int k, size_t used) {
     if (k <= 1 || used == 0) return;
+    if (k == 4) { to_novel_16(c); return; }
     size_t half = (size_t)1 << (k - 1);
     if (used > half) divide_level(c, k - 1);
     to_novel(c, k - 1, used < half ? used : half);
@@ -147,6 +161,7 @@ static void to_novel(uint64_t *c, int k, size_t used) {
 
 static void from_novel(uint64_t *c, int k) {
     if (k <= 1) return;
+    if (k == 4) { from_novel_16(c); return; }
     size_t half = (size_t)1 << (k - 1);
     from_novel(c, k - 1);
     from_novel(c + half, k - 1);
@@ -241,34 +256,48 @@ VEC_TARGET static void butterfly_vec(uint64_t *lo, uint64_t *hi, size_t h, uint6
 // Levels 3, 2, 1 (halves of 4, 2, 1) of one block of 16 coefficients, in registers: for each
 // level the lo and hi halves of its blocks are gathered into two vectors, transformed with the
 // blocks' twiddles, and scattered back. `tw1` = tw + 8 q for the q-th block of 16.
+// One of levels 3, 2, 1 (halves h = 4, 2, 1) of a block of 16 coefficients held in v0, v1: the
+// lo and hi halves of its blocks are gathered into two vectors, transformed with the blocks'
+// twiddles, and scattered back. Inlined with a constant level, the index vectors are constants.
+VEC_TARGET static inline __attribute__((always_inline)) void small_level_vec(__m512i *v0, __m512i *v1,
+        const twiddle_table *tw, size_t q, int level, int inverse) {
+    const int h = 1 << (level - 1);
+    long long lo_idx[8], hi_idx[8], back0[8], back1[8], tw_idx[8];
+    for (int i = 0; i < 8; i++) {
+        int e = (i / h) * 2 * h + (i % h);
+        lo_idx[i] = e; hi_idx[i] = e + h;
+        tw_idx[i] = i / h;
+    }
+    for (int e = 0; e < 16; e++) {
+        int slot = (e / (2 * h)) * h + (e % h);
+        long long src = (e % (2 * h)) < h ? slot : 8 + slot;
+        if (e < 8) back0[e] = src; else back1[e - 8] = src;
+    }
+    __m512i a = _mm512_permutex2var_epi64(*v0, _mm512_loadu_si512((const void *)lo_idx), *v1);
+    __m512i b = _mm512_permutex2var_epi64(*v0, _mm512_loadu_si512((const void *)hi_idx), *v1);
+    size_t base = (16 * q) >> level;
+    __mmask8 mask = (__mmask8)((1u << (8 / h)) - 1u);
+    // The 8 / h twiddles share their high part (base is a multiple of 8 / h).
+    __m512i t = _mm512_permutexvar_epi64(_mm512_loadu_si512((const void *)tw_idx),
+                                         _mm512_maskz_loadu_epi64(mask, tw->low + (base & ((1u << TWIDDLE_LOW_BITS) - 1))));
+    t = _mm512_xor_si512(t, _mm512_set1_epi64((long long)tw->high[base >> TWIDDLE_LOW_BITS]));
+    if (inverse) { b = _mm512_xor_si512(b, a); a = _mm512_xor_si512(a, gf64_mul_vec(b, t)); }
+    else { a = _mm512_xor_si512(a, gf64_mul_vec(b, t)); b = _mm512_xor_si512(b, a); }
+    *v0 = _mm512_permutex2var_epi64(a, _mm512_loadu_si512((const void *)back0), b);
+    *v1 = _mm512_permutex2var_epi64(a, _mm512_loadu_si512((const void *)back1), b);
+}
+
+// Levels 3, 2, 1 of the q-th block of 16 (forward), or 1, 2, 3 (inverse), in registers.
 VEC_TARGET static void small_levels_vec(uint64_t *d, const twiddle_table *tw, size_t q, int inverse) {
     __m512i v0 = _mm512_loadu_si512((const void *)d), v1 = _mm512_loadu_si512((const void *)(d + 8));
-    for (int step = 0; step < 3; step++) {
-        int level = inverse ? 1 + step : 3 - step;  // block size 2^level
-        int h = 1 << (level - 1);
-        long long lo_idx[8], hi_idx[8], back0[8], back1[8], tw_idx[8];
-        for (int i = 0; i < 8; i++) {
-            int e = (i / h) * 2 * h + (i % h);
-            lo_idx[i] = e; hi_idx[i] = e + h;
-            tw_idx[i] = i / h;
-        }
-        for (int e = 0; e < 16; e++) {
-            int slot = (e / (2 * h)) * h + (e % h);
-            long long src = (e % (2 * h)) < h ? slot : 8 + slot;
-            if (e < 8) back0[e] = src; else back1[e - 8] = src;
-        }
-        __m512i li = _mm512_loadu_si512((const void *)lo_idx), hi = _mm512_loadu_si512((const void *)hi_idx);
-        __m512i a = _mm512_permutex2var_epi64(v0, li, v1), b = _mm512_permutex2var_epi64(v0, hi, v1);
-        size_t base = (16 * q) >> level;
-        __mmask8 mask = (__mmask8)((1u << (8 / h)) - 1u);
-        // The 8 / h twiddles share their high part (base is a multiple of 8 / h).
-        __m512i t = _mm512_permutexvar_epi64(_mm512_loadu_si512((const void *)tw_idx),
-                                             _mm512_maskz_loadu_epi64(mask, tw->low + (base & ((1u << TWIDDLE_LOW_BITS) - 1))));
-        t = _mm512_xor_si512(t, _mm512_set1_epi64((long long)tw->high[base >> TWIDDLE_LOW_BITS]));
-        if (inverse) { b = _mm512_xor_si512(b, a); a = _mm512_xor_si512(a, gf64_mul_vec(b, t)); }
-        else { a = _mm512_xor_si512(a, gf64_mul_vec(b, t)); b = _mm512_xor_si512(b, a); }
-        v0 = _mm512_permutex2var_epi64(a, _mm512_loadu_si512((const void *)back0), b);
-        v1 = _mm512_permutex2var_epi64(a, _mm512_loadu_si512((const void *)back1), b);
+    if (inverse) {
+        small_level_vec(&v0, &v1, tw, q, 1, 1);
+        small_level_vec(&v0, &v1, tw, q, 2, 1);
+        small_level_vec(&v0, &v1, tw, q, 3, 1);
+    } else {
+        small_level_vec(&v0, &v1, tw, q, 3, 0);
+        small_level_vec(&v0, &v1, tw, q, 2, 0);
+        small_level_vec(&v0, &v1, tw, q, 1, 0);
     }
     _mm512_storeu_si512((void *)d, v0);
     _mm512_storeu_si512((void *)(d + 8), v1);

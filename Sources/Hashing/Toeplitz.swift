@@ -71,7 +71,7 @@ public struct ToeplitzHash: Sendable {
     /// machine. The portable backend keeps the recursion (its field multiplication is slow).
     public static func transformThreshold(_ backend: GF2Polynomial.Backend) -> Int? {
         switch backend {
-        case .vector: return 1 << 17
+        case .vector: return 1 << 16
         case .hardware: return 1 << 19
         case .portable: return nil
         }

@@ -199,7 +199,7 @@ struct ReconcileBench: ParsableCommand {
         let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber, frameBits: frame)
         guard f >= 1 else { throw CLIError.usage("--efficiency must be at least 1 (got \(f)).") }
         var rng = Xoshiro256(seed: 11)
-        var leaked = 0, failures = 0, totalIterations = 0
+        var leaked = 0, failures = 0, totalIterations = 0, wrongCodewords = 0
         var decodeSeconds = 0.0
         for k in 0..<frames {
             let x = BitVector.random(count: frame, using: &rng)
@@ -217,14 +217,16 @@ struct ReconcileBench: ParsableCommand {
                 leaked += plan.totalSyndromeBits
                 totalIterations += outcome!.iterations
             } else {
-                // A failed frame counts as fully disclosed.
+                // A failed frame counts as fully disclosed. A decode that "succeeds" with another
+                // string of the same syndrome is counted separately: verification catches it.
+                if outcome?.corrected != nil { wrongCodewords += 1 }
                 failures += 1
                 leaked += frame
             }
         }
         try emit(["benchmark": "reconcile", "qber": qber, "frame": frame, "frames": frames,
                   "efficiency": Double(leaked) / (Double(frame * frames) * binaryEntropy(qber)),
-                  "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames),
+                  "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames), "wrongCodewords": wrongCodewords,
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
                   "iterations": frames > failures ? Double(totalIterations) / Double(frames - failures) : 0,
                   "maximumIterations": iterations], json: json)
