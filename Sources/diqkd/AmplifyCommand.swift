@@ -4,15 +4,19 @@ import Hashing
 
 struct Amplify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply Toeplitz privacy amplification to a key file.",
+        abstract: "Apply privacy amplification (a Toeplitz or a fully random matrix) to a key file.",
         discussion: """
             K = T x with T[j][i] = seed[i - j + l - 1] (an l x n Toeplitz matrix), computed as the \
-            middle of a GF(2) polynomial product. Files are raw bytes, most significant bit first; \
-            the seed file holds exactly n + l - 1 bits (its last byte zero-padded).
+            middle of a GF(2) polynomial product; the seed holds exactly n + l - 1 bits. With \
+            --family matrix, K = M x with a fully random l x n matrix (the paper's Protocol 1 \
+            literally): row j is seed bits j n ... (j + 1) n - 1, so the seed holds exactly l n bits \
+            (at most 2^28). Files are raw bytes, most significant bit first, the last byte \
+            zero-padded.
 
             Examples:
               diqkd amplify --input raw.key --seed seed.bin --output-bits 100000 --out final.key
               diqkd amplify --input raw.key --input-bits 999997 --seed seed.bin --output-bits 1000 --out final.key
+              diqkd amplify --family matrix --input short.key --seed matrix.bin --output-bits 64 --out final.key
             """
     )
 
@@ -22,8 +26,11 @@ struct Amplify: ParsableCommand {
     @Option(help: "Bits of the input to use, when its last byte is padded (default: all of it).")
     var inputBits: Int?
 
-    @Option(help: "The Toeplitz seed: n + l - 1 bits, most significant bit first.")
+    @Option(help: "The seed: n + l - 1 bits (toeplitz) or l n bits (matrix), most significant bit first.")
     var seed: String
+
+    @Option(help: "The hash family: toeplitz or matrix (a fully random l x n matrix).")
+    var family: String = "toeplitz"
 
     @Option(help: "Length l of the output key in bits.")
     var outputBits: Int
@@ -40,20 +47,32 @@ struct Amplify: ParsableCommand {
         guard outputBits >= 1, outputBits <= n else {
             throw CLIError.usage("--output-bits must be between 1 and the input length \(n) (got \(outputBits)).")
         }
-        let seedBits = n + outputBits - 1
+        guard family == "toeplitz" || family == "matrix" else {
+            throw CLIError.usage("--family must be 'toeplitz' or 'matrix' (got '\(family)').")
+        }
+        let (matrixBits, overflow) = outputBits.multipliedReportingOverflow(by: n)
+        if family == "matrix", overflow || matrixBits > RandomMatrixHash.maximumSeedBits {
+            throw CLIError.usage("--family matrix: an \(outputBits) x \(n) matrix needs more than 2^28 seed bits; "
+                                 + "use the Toeplitz family for inputs this long.")
+        }
+        let seedBits = family == "matrix" ? matrixBits : n + outputBits - 1
+        let seedFormula = family == "matrix" ? "l n" : "n + l - 1"
         let seedBytes = try read(seed, flag: "--seed")
         guard seedBytes.count == (seedBits + 7) / 8 else {
-            throw CLIError.usage("--seed \(seed) holds \(seedBytes.count * 8) bits; n + l - 1 = \(seedBits) bits "
+            throw CLIError.usage("--seed \(seed) holds \(seedBytes.count * 8) bits; \(seedFormula) = \(seedBits) bits "
                                  + "need exactly \((seedBits + 7) / 8) bytes.")
         }
         if seedBits % 8 != 0, seedBytes.last! & (0xFF >> UInt8(seedBits % 8)) != 0 {
-            throw CLIError.usage("--seed \(seed) has bits set past its n + l - 1 = \(seedBits) bits; the padding must be zero.")
+            throw CLIError.usage("--seed \(seed) has bits set past its \(seedFormula) = \(seedBits) bits; the padding must be zero.")
         }
         if out == nil && isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to print key bytes on a terminal; give --out FILE or redirect standard output.")
         }
         let key = SecretBits(BitVector(bytesMSBFirst: inputBytes, count: n))
-        let hash = ToeplitzHash(inputBits: n, outputBits: outputBits, seed: BitVector(bytesMSBFirst: seedBytes, count: seedBits))
+        let seedVector = BitVector(bytesMSBFirst: seedBytes, count: seedBits)
+        let hash: any LinearKeyHash = family == "matrix"
+            ? RandomMatrixHash(inputBits: n, outputBits: outputBits, seed: seedVector)
+            : ToeplitzHash(inputBits: n, outputBits: outputBits, seed: seedVector)
         let output = key.withBits { Data(hash.hash($0).bytesMSBFirst()) }
         if let out {
             do {

@@ -195,3 +195,36 @@ struct AdditiveTransformTests {
         }
     }
 }
+
+@Suite("fully random matrices")
+struct RandomMatrixHashTests {
+    @Test(arguments: [(1, 1), (13, 5), (64, 64), (200, 37), (1000, 129)])
+    func agreesWithTheDefinitionAndIsLinear(n: Int, l: Int) {
+        let seed = UInt64(n * 131 + l)
+        print("random matrix test seed \(seed)")
+        var rng = Xoshiro256(seed: seed)
+        let hash = RandomMatrixHash.random(inputBits: n, outputBits: l, using: &rng)
+        let x = BitVector.random(count: n, using: &rng), y = BitVector.random(count: n, using: &rng)
+        var expected = BitVector(count: l)
+        for j in 0..<l {
+            var parity = false
+            for i in 0..<n where hash.seed[j * n + i] && x[i] { parity.toggle() }
+            expected[j] = parity
+        }
+        #expect(hash.hash(x) == expected)
+        #expect(hash.hash(x ^ y) == hash.hash(x) ^ hash.hash(y))
+    }
+
+    /// A Toeplitz matrix written out row by row is one member of the family: both give the same bits.
+    @Test func aToeplitzMatrixWrittenOutAgrees() {
+        var rng = Xoshiro256(seed: 5)
+        let n = 300, l = 77
+        let toeplitz = ToeplitzHash.random(inputBits: n, outputBits: l, using: &rng)
+        var rows = BitVector(count: l * n)
+        for j in 0..<l { for i in 0..<n where toeplitz.seed[i - j + l - 1] { rows[j * n + i] = true } }
+        let matrix = RandomMatrixHash(inputBits: n, outputBits: l, seed: rows)
+        let x = BitVector.random(count: n, using: &rng)
+        let hashes: [any LinearKeyHash] = [toeplitz, matrix]
+        #expect(hashes[0].hash(x) == hashes[1].hash(x))
+    }
+}
