@@ -25,6 +25,8 @@ public struct Ledger: Sendable {
 struct KeySizing {
     let designErrorRate: Double
     let efficiency: Double
+    /// The column-weight profile of the codes.
+    let profile: DegreeProfile
     let predictedSyndromeBits: Int
     let predictedKeyBits: Int
     let abortReason: String?
@@ -33,9 +35,10 @@ struct KeySizing {
         designErrorRate = ReconciliationMargin.designErrorRate(errors: estimate.keyBasisErrors, samples: estimate.keyBasisTests)
         let n = estimate.rawKeyBits
         efficiency = ReconciliationMargin.efficiency(errorRate: designErrorRate, rawKeyBits: n, frameBits: configuration.frameBits)
+        profile = ReconciliationMargin.profile(errorRate: designErrorRate, rawKeyBits: n, frameBits: configuration.frameBits)
         predictedSyndromeBits = n == 0 ? 0 : SyndromeReconciliation.plan(
             rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
-            profile: ReconciliationMargin.profile(errorRate: designErrorRate), codeSeed: 0
+            profile: profile, codeSeed: 0
         ).totalSyndromeBits
         let epsilonUpper = estimate.epsilonUpper
         predictedKeyBits = n == 0 ? 0 : FiniteSizeKey.length(

@@ -66,48 +66,57 @@ public struct ProtocolConfiguration: Sendable, Hashable {
 ///
 /// Codes: extended irregular repeat-accumulate LDPC (a staircase of weight-2 columns, the
 /// other columns placed at random with the profile below), layered sum-product decoding on
-/// 2^18-bit frames by default (``longFrameTable``); the table below is for 2^16-bit frames,
-/// used when the raw key or `--frame-bits` makes frames shorter than 2^18. Two column-weight profiles, chosen by the design error rate: 60% weight 3
-/// and 40% weight 12 below 0.8% (very high rates), 65% weight 3 and 35% weight 10 above —
-/// picked with `diqkd bench reconcile --profile` from ten candidates. The table is the
-/// efficiency at which 150 to 300 frames of 65,536 bits on the binary symmetric channel decoded
-/// with at most one failure, plus 0.01 to 0.06 (a frame that still fails gets extra syndrome
-/// bits, which costs more than the margin). At 0.5% (the default simulation): 1.40 decoded
-/// 300 of 300 frames at p = 0.0054 and 150 of 150 at 0.005; 1.35 lost one in 150.
-/// Measured here; interpolated in `log p`.
+/// 2^18-bit frames by default (``longFrameTable``); ``table`` is for 2^16-bit frames, used when
+/// the raw key or `--frame-bits` makes frames shorter than 2^18.
+///
+/// Profiles for 2^18-bit frames, found by a random search over column-weight mixtures scored by
+/// density evolution (`scripts/density-evolution.py`, population dynamics): below a design
+/// error rate of 1.2%, 58.7% weight 3, 30.2% weight 8 and 11.1% weight 40 (threshold f = 1.059
+/// at 0.5%, against 1.14 for the earlier 3:0.6,12:0.4); from 1.2% on, 55% weight 3, 22.2%
+/// weight 5 and 22.8% weight 20 (threshold 1.079 at 2%, against 1.106 for 3:0.65,10:0.35).
+/// Short frames keep the earlier profiles, which their table was measured with.
 public enum ReconciliationMargin {
     /// The profile for very high rates (design error rate below ``profileSwitch``).
-    public static let highRateProfile = DegreeProfile([(3, 0.6), (12, 0.4)], staircase: true)
+    public static let highRateProfile = DegreeProfile([(3, 0.587), (8, 0.302), (40, 0.111)], staircase: true)
     /// The profile from ``profileSwitch`` on.
-    public static let profile = DegreeProfile([(3, 0.65), (10, 0.35)], staircase: true)
-    public static let profileSwitch = 0.008
+    public static let profile = DegreeProfile([(3, 0.55), (5, 0.222), (20, 0.228)], staircase: true)
+    public static let profileSwitch = 0.012
+    /// The profiles of frames shorter than ``longFrameBits`` (what ``table`` was measured with).
+    public static let shortFrameHighRateProfile = DegreeProfile([(3, 0.6), (12, 0.4)], staircase: true)
+    public static let shortFrameProfile = DegreeProfile([(3, 0.65), (10, 0.35)], staircase: true)
+    public static let shortFrameProfileSwitch = 0.008
 
-    /// The column-weight profile for codes sized for `errorRate`.
-    public static func profile(errorRate p: Double) -> DegreeProfile {
-        p < profileSwitch ? highRateProfile : profile
+    /// The column-weight profile for codes sized for `errorRate`, on frames of `frameBits`.
+    public static func profile(errorRate p: Double, frameBits: Int = longFrameBits) -> DegreeProfile {
+        if frameBits >= longFrameBits { return p < profileSwitch ? highRateProfile : profile }
+        return p < shortFrameProfileSwitch ? shortFrameHighRateProfile : shortFrameProfile
+    }
+
+    /// The profile for a raw key of `n` bits cut into frames of about `frameBits`.
+    public static func profile(errorRate p: Double, rawKeyBits n: Int, frameBits: Int) -> DegreeProfile {
+        profile(errorRate: p, frameBits: n / max(1, n / max(1, frameBits)))
     }
 
     /// Frames of at least this many bits use ``longFrameTable``; the protocol's default frame.
     public static let longFrameBits = 1 << 18
 
-    /// Measured on frames of 2^16 bits (see above).
+    /// Measured on frames of 2^16 bits with the short-frame profiles: the efficiency at which
+    /// 150 to 300 frames of 65,536 bits on the binary symmetric channel decoded with at most one
+    /// failure, plus 0.01 to 0.06. At 0.5%: 1.40 decoded 300 of 300 frames at p = 0.0054 and
+    /// 150 of 150 at 0.005; 1.35 lost one in 150.
     static let table: [(p: Double, f: Double)] = [
         (0.001, 2.1), (0.002, 1.75), (0.005, 1.41), (0.008, 1.39), (0.01, 1.36), (0.02, 1.24), (0.03, 1.22),
         (0.05, 1.22), (0.1, 1.2),
     ]
 
-    /// Measured on frames of 2^18 bits: longer frames of the same ensembles decode much closer to
-    /// their threshold. Each entry is the efficiency at which 60 to 100 frames decoded without a
-    /// failure (`diqkd bench reconcile --frame 262144 --frames 80 --efficiency F`), plus 0.01;
-    /// below it: 0.1%: 1.6 lost 1 in 60; 0.2%: 1.35 lost 1 in 80 (1.45: 0 in 80); 0.5%: 1.22
-    /// lost 1 in 40 (1.27: 0 in 80 at 0.5% and at 0.55%); 0.8%: 1.26 0 in 80; 1%: 1.24 lost 1
-    /// in 80 (1.25: 0 in 100, both profiles); 2%: 1.14 lost 1 in 40 (1.18: 0 in 80); 3%: 1.12
-    /// lost 5 in 40 (1.17: 0 in 80); 5%: 1.16 and 10%: 1.15, 0 in 80. Density evolution
-    /// (population dynamics, 40,000 samples) puts the 2% ensemble's threshold at f = 1.106:
-    /// what is left is the finite-length gap.
+    /// Measured on frames of 2^18 bits with the profiles above, sixteen frames per code and
+    /// decoded as a batch, as the protocol does (`diqkd bench reconcile --efficiency F
+    /// --frames 64`): each entry is the efficiency at which 48 to 64 frames decoded without a
+    /// failure, plus 0.01. Below it: 0.2%: 1.35 lost 1 in 48; 0.8%: 1.18 lost 1 in 48; 2%: 1.12
+    /// lost 1 in 64; 3%: 1.10 lost 2 in 48. Interpolated in `log p`.
     static let longFrameTable: [(p: Double, f: Double)] = [
-        (0.001, 1.76), (0.002, 1.47), (0.005, 1.28), (0.008, 1.27), (0.01, 1.26), (0.02, 1.19), (0.03, 1.18),
-        (0.05, 1.17), (0.1, 1.16),
+        (0.001, 1.56), (0.002, 1.41), (0.005, 1.21), (0.008, 1.21), (0.01, 1.17), (0.02, 1.15), (0.03, 1.14),
+        (0.05, 1.13), (0.1, 1.13),
     ]
 
     /// The efficiency to size a frame of `frameBits` bits with at error rate `p`: from the

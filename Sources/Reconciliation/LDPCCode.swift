@@ -148,6 +148,14 @@ public struct LDPCCode: Sendable {
         self.edgeVariable = edgeVariable
     }
 
+    /// Whether `other` is this very matrix (a copy of the same built code, sharing its storage):
+    /// frames under one matrix can be decoded as a batch.
+    func sharesMatrix(with other: LDPCCode) -> Bool {
+        guard variables == other.variables, checks == other.checks, edges == other.edges else { return false }
+        return edgeVariable.withUnsafeBufferPointer { a in other.edgeVariable.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+            && checkStart.withUnsafeBufferPointer { a in other.checkStart.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+
     /// The variables of check `c`: row `c` of `H` (what an eavesdropper reads off the code).
     public func variables(ofCheck c: Int) -> [Int] {
         (Int(checkStart[c])..<Int(checkStart[c + 1])).map { Int(edgeVariable[$0]) }

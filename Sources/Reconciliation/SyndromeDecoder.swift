@@ -53,6 +53,87 @@ public struct SyndromeDecoder: Sendable {
         return Outcome(corrected: nil, iterations: maximumIterations)
     }
 
+    /// Frames decoded together by `decode(batch:syndromes:errorRate:)`.
+    public static let batchWidth = 16
+
+    /// Decodes up to sixteen frames that share this decoder's code at once: lane `f` of every
+    /// vector holds frame `f`, so beliefs and messages move as whole vectors instead of being
+    /// gathered and scattered edge by edge (`batch.c`; messages stored in half precision).
+    /// Each frame stops counting iterations when its own syndrome is met; the batch runs until
+    /// every frame has converged or the limit is reached. Without AVX-512, frame by frame.
+    public func decode(batch ys: [BitVector], syndromes: [BitVector], errorRate: Double) -> [Outcome] {
+        precondition(!ys.isEmpty && ys.count <= Self.batchWidth && ys.count == syndromes.count)
+        guard vectorised, ys.count > 1 else {
+            return zip(ys, syndromes).map { decode($0, syndrome: $1, errorRate: errorRate) }
+        }
+        let n = code.variables, lanes = ys.count, width = Self.batchWidth
+        precondition(ys.allSatisfy { $0.count == n } && syndromes.allSatisfy { $0.count == code.checks })
+        let p = min(max(errorRate, 1e-7), 0.5 - 1e-7)
+        let prior = Float(log((1 - p) / p))
+        var belief = [Float](repeating: 0, count: width * n)
+        belief.withUnsafeMutableBufferPointer { L in
+            for f in 0..<width {
+                let words = ys[min(f, lanes - 1)].words
+                for v in 0..<n { L[width * v + f] = (words[v >> 6] >> UInt64(v & 63)) & 1 == 1 ? -prior : prior }
+            }
+        }
+        var masks = [UInt16](repeating: 0, count: code.checks)
+        for f in 0..<width {
+            let words = syndromes[min(f, lanes - 1)].words
+            for c in 0..<code.checks where (words[c >> 6] >> UInt64(c & 63)) & 1 == 1 { masks[c] |= 1 << UInt16(f) }
+        }
+        var messages = [UInt16](repeating: 0, count: width * code.edges)
+        var outcomes = [Outcome?](repeating: nil, count: lanes)
+        var pending = UInt32((1 << lanes) - 1)
+        func settle(_ failing: UInt32, iterations: Int) {
+            let done = pending & ~failing
+            for f in 0..<lanes where done >> UInt32(f) & 1 == 1 {
+                outcomes[f] = Outcome(corrected: laneDecision(belief, lane: f), iterations: iterations)
+            }
+            pending &= failing
+        }
+        code.checkStart.withUnsafeBufferPointer { start in
+            code.edgeVariable.withUnsafeBufferPointer { edgeVariable in
+                masks.withUnsafeBufferPointer { syndrome in
+                    PhiTable.shared.values.withUnsafeBufferPointer { table in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * code.maximumCheckDegree) { scratch in
+                            let unsatisfied = {
+                                belief.withUnsafeBufferPointer { L in
+                                    diqkd_ldpc_unsatisfied16(L.baseAddress, start.baseAddress, edgeVariable.baseAddress,
+                                                             code.checks, syndrome.baseAddress)
+                                }
+                            }
+                            settle(unsatisfied(), iterations: 0)
+                            var iteration = 0
+                            while pending != 0 && iteration < maximumIterations {
+                                iteration += 1
+                                belief.withUnsafeMutableBufferPointer { L in
+                                    messages.withUnsafeMutableBufferPointer { R in
+                                        diqkd_ldpc_layer16(L.baseAddress, R.baseAddress, start.baseAddress, edgeVariable.baseAddress,
+                                                           code.checks, syndrome.baseAddress, table.baseAddress, PhiTable.scale,
+                                                           Int32(PhiTable.steps), scratch.baseAddress)
+                                    }
+                                }
+                                settle(unsatisfied(), iterations: iteration)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return outcomes.map { $0 ?? Outcome(corrected: nil, iterations: maximumIterations) }
+    }
+
+    /// Frame `lane`'s hard decisions from interleaved beliefs.
+    private func laneDecision(_ belief: [Float], lane: Int) -> BitVector {
+        let n = code.variables, width = Self.batchWidth
+        var words = [UInt64](repeating: 0, count: (n + 63) / 64)
+        belief.withUnsafeBufferPointer { L in
+            for v in 0..<n where L[width * v + lane] < 0 { words[v >> 6] |= 1 << UInt64(v & 63) }
+        }
+        return BitVector(words: words, count: n)
+    }
+
     /// One pass over all checks, in the log domain of Gallager's function
     /// `phi(x) = -log tanh(x / 2)` (its own inverse): a check's outgoing magnitude on edge `e` is
     /// `phi(sum_{e' != e} phi(|t_e'|))` and its sign the parity of the other signs and the

@@ -113,14 +113,48 @@ public enum SyndromeReconciliation {
 
     /// Decodes the frames listed in `frames` (each with its code and syndrome so far) on all
     /// cores; returns the corrected frames, `nil` where decoding failed.
+    ///
+    /// Frames that share one code (the plan's frames of equal length) are decoded sixteen at a
+    /// time with the batch decoder where the processor has AVX-512; the others one by one.
     public static func decode(frames: [(index: Int, y: BitVector, code: LDPCCode, syndrome: BitVector)],
                               errorRate: Double) -> [(corrected: BitVector?, iterations: Int)] {
         let outcomes = FrameResults<SyndromeDecoder.Outcome>(count: frames.count)
-        DispatchQueue.concurrentPerform(iterations: frames.count) { i in
-            let frame = frames[i]
-            outcomes[i] = SyndromeDecoder(code: frame.code).decode(frame.y, syndrome: frame.syndrome, errorRate: errorRate)
+        let work = batches(of: frames.map(\.code))
+        DispatchQueue.concurrentPerform(iterations: work.count) { w in
+            let members = work[w]
+            let decoder = SyndromeDecoder(code: frames[members[0]].code)
+            let results = members.count == 1
+                ? [decoder.decode(frames[members[0]].y, syndrome: frames[members[0]].syndrome, errorRate: errorRate)]
+                : decoder.decode(batch: members.map { frames[$0].y }, syndromes: members.map { frames[$0].syndrome },
+                                 errorRate: errorRate)
+            for (i, outcome) in zip(members, results) { outcomes[i] = outcome }
         }
         return (0..<frames.count).map { (outcomes[$0]!.corrected, outcomes[$0]!.iterations) }
+    }
+
+    /// Groups frames into work items: frames whose codes are one shared matrix go together in
+    /// batches of `batchWidth`, when there are enough of them to give every core at least one
+    /// full batch (a batch costs about the same whatever its size, and a batch decodes about
+    /// 1.5 times as many bits per second as single frames); everything else alone.
+    static func batches(of codes: [LDPCCode], cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [[Int]] {
+        guard SyndromeDecoder.vectorAvailable else { return codes.indices.map { [$0] } }
+        var groups: [[Int]] = []
+        for i in codes.indices {
+            if let g = groups.firstIndex(where: { codes[$0[0]].sharesMatrix(with: codes[i]) }) { groups[g].append(i) }
+            else { groups.append([i]) }
+        }
+        let width = SyndromeDecoder.batchWidth
+        var work: [[Int]] = []
+        for group in groups {
+            if group.count >= width * max(1, cores) {
+                for first in stride(from: 0, to: group.count, by: width) {
+                    work.append(Array(group[first..<min(first + width, group.count)]))
+                }
+            } else {
+                work.append(contentsOf: group.map { [$0] })
+            }
+        }
+        return work
     }
 
     /// Bob corrects his raw key `y` to Alice's. Frames are decoded independently, on all cores.

@@ -188,40 +188,57 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "Decoder iteration limit.")
     var iterations: Int = SyndromeDecoder.defaultMaximumIterations
 
+    @Option(help: "batch: sixteen frames per code, decoded together (as the protocol does); single: a code per frame, decoded alone.")
+    var decoder: String = "batch"
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
         guard iterations >= 1 else { throw CLIError.usage("--iterations must be at least 1 (got \(iterations)).") }
-        let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber)
+        let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber, frameBits: frame)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
         guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
         let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber, frameBits: frame)
         guard f >= 1 else { throw CLIError.usage("--efficiency must be at least 1 (got \(f)).") }
+        guard ["batch", "single"].contains(decoder) else {
+            throw CLIError.usage("--decoder must be 'batch' or 'single' (got '\(decoder)').")
+        }
         var rng = Xoshiro256(seed: 11)
         var leaked = 0, failures = 0, totalIterations = 0, wrongCodewords = 0
         var decodeSeconds = 0.0
-        for k in 0..<frames {
-            let x = BitVector.random(count: frame, using: &rng)
-            var y = x
-            for i in 0..<frame where Double(rng.next() >> 11) * 0x1p-53 < qber { y[i].toggle() }
+        // Frames in groups: sixteen frames under one code, decoded together (what the protocol
+        // does with frames of equal length), or one frame per code, decoded alone.
+        let group = decoder == "batch" ? SyndromeDecoder.batchWidth : 1
+        for first in stride(from: 0, to: frames, by: group) {
+            let count = min(group, frames - first)
             let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
-                                                   profile: codeProfile, codeSeed: UInt64(k))
-            let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
+                                                   profile: codeProfile, codeSeed: UInt64(first))
             let code = plan.code(frame: 0)
-            var outcome: SyndromeDecoder.Outcome?
-            decodeSeconds += measureSeconds {
-                outcome = SyndromeDecoder(code: code, maximumIterations: iterations).decode(y, syndrome: syndromes, errorRate: qber)
+            var xs: [BitVector] = [], ys: [BitVector] = [], syndromes: [BitVector] = []
+            for _ in 0..<count {
+                let x = BitVector.random(count: frame, using: &rng)
+                var y = x
+                for i in 0..<frame where Double(rng.next() >> 11) * 0x1p-53 < qber { y[i].toggle() }
+                xs.append(x); ys.append(y); syndromes.append(code.syndrome(x))
             }
-            if let corrected = outcome?.corrected, corrected == x {
-                leaked += plan.totalSyndromeBits
-                totalIterations += outcome!.iterations
-            } else {
-                // A failed frame counts as fully disclosed. A decode that "succeeds" with another
-                // string of the same syndrome is counted separately: verification catches it.
-                if outcome?.corrected != nil { wrongCodewords += 1 }
-                failures += 1
-                leaked += frame
+            let decoder = SyndromeDecoder(code: code, maximumIterations: iterations)
+            var outcomes: [SyndromeDecoder.Outcome] = []
+            decodeSeconds += measureSeconds {
+                outcomes = count == 1 ? [decoder.decode(ys[0], syndrome: syndromes[0], errorRate: qber)]
+                    : decoder.decode(batch: ys, syndromes: syndromes, errorRate: qber)
+            }
+            for (x, outcome) in zip(xs, outcomes) {
+                if let corrected = outcome.corrected, corrected == x {
+                    leaked += plan.totalSyndromeBits
+                    totalIterations += outcome.iterations
+                } else {
+                    // A failed frame counts as fully disclosed. A decode that "succeeds" with another
+                    // string of the same syndrome is counted separately: verification catches it.
+                    if outcome.corrected != nil { wrongCodewords += 1 }
+                    failures += 1
+                    leaked += frame
+                }
             }
         }
         try emit(["benchmark": "reconcile", "qber": qber, "frame": frame, "frames": frames,
@@ -229,7 +246,7 @@ struct ReconcileBench: ParsableCommand {
                   "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames), "wrongCodewords": wrongCodewords,
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
                   "iterations": frames > failures ? Double(totalIterations) / Double(frames - failures) : 0,
-                  "maximumIterations": iterations], json: json)
+                  "maximumIterations": iterations, "decoder": decoder], json: json)
     }
 }
 

@@ -80,6 +80,56 @@ struct ReconciliationTests {
         }
     }
 
+    /// Sixteen frames (and fewer) under one code, decoded together: every reported success is
+    /// Alice's exact string, a clean frame takes no iteration, a hopeless frame fails alone, and
+    /// each frame's outcome agrees with decoding it by itself.
+    @Test(.enabled(if: SyndromeDecoder.vectorAvailable, "the batch decoder needs AVX-512"), arguments: [16, 5])
+    func batchDecodingMatchesFrameByFrame(lanes: Int) {
+        let seed: UInt64 = 0xBA7C4
+        print("batch decoding test seed \(seed), \(lanes) frames")
+        var rng = Xoshiro256(seed: seed &+ UInt64(lanes))
+        let n = 20_000, p = 0.02
+        let plan = SyndromeReconciliation.plan(rawKeyBits: n, errorRate: p, efficiency: 1.4, frameBits: n,
+                                               profile: DegreeProfile([(3, 0.65), (10, 0.35)], staircase: true), codeSeed: 8)
+        let code = plan.code(frame: 0)
+        var xs: [BitVector] = [], ys: [BitVector] = []
+        for f in 0..<lanes {
+            let x = BitVector.random(count: n, using: &rng)
+            xs.append(x)
+            ys.append(f == 1 ? x : noisyCopy(of: x, errorRate: f == 2 ? 0.2 : p, using: &rng))
+        }
+        let decoder = SyndromeDecoder(code: code)
+        let batch = decoder.decode(batch: ys, syndromes: xs.map(code.syndrome), errorRate: p)
+        #expect(batch.count == lanes)
+        for f in 0..<lanes {
+            let alone = decoder.decode(ys[f], syndrome: code.syndrome(xs[f]), errorRate: p)
+            if let corrected = batch[f].corrected { #expect(corrected == xs[f], "frame \(f)") }
+            #expect((batch[f].corrected == nil) == (alone.corrected == nil), "frame \(f)")
+            #expect(abs(batch[f].iterations - alone.iterations) <= 3, "frame \(f)")
+        }
+        #expect(batch[1].iterations == 0 && batch[1].corrected == xs[1])
+        #expect(batch[2].corrected == nil)
+        #expect(batch.enumerated().filter { $0.offset != 2 }.allSatisfy { $0.element.corrected != nil })
+    }
+
+    /// The protocol's path: frames of one length share a code and go through the batch decoder
+    /// when every core gets a full batch.
+    @Test func sharedCodesAreBatched() {
+        let plan = SyndromeReconciliation.plan(rawKeyBits: 100_000, errorRate: 0.02, efficiency: 1.5, frameBits: 2_000, codeSeed: 3)
+        let codes = plan.codes()
+        #expect(plan.frames == 50)
+        let work = SyndromeReconciliation.batches(of: codes, cores: 2)
+        #expect(work.flatMap { $0 }.sorted() == Array(0..<plan.frames))
+        if SyndromeDecoder.vectorAvailable {
+            #expect(work.map(\.count) == [16, 16, 16, 2])
+            #expect(SyndromeReconciliation.batches(of: codes, cores: 4).count == plan.frames)
+            let other = LDPCCode(variables: codes[0].variables, checks: codes[0].checks, seed: 1)
+            #expect(SyndromeReconciliation.batches(of: Array(codes[0..<32]) + [other], cores: 2).map(\.count) == [16, 16, 1])
+        } else {
+            #expect(work.count == plan.frames)
+        }
+    }
+
     @Test func aHopelessFrameIsReportedNotDropped() {
         var rng = Xoshiro256(seed: 5)
         let x = BitVector.random(count: 4096, using: &rng)

@@ -20,4 +20,15 @@ void diqkd_ldpc_layer(float *L, float *R, const int32_t *start, const int32_t *e
 int diqkd_ldpc_satisfied(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
                          const uint64_t *syndrome);
 
+/// The layer for sixteen frames that share the code (`diqkd_ldpc_vector_available` must hold):
+/// `L[16 v + f]` is frame f's belief of variable v, `R[16 e + f]` its message on edge e as a
+/// half-precision float, bit f of `syndrome[c]` frame f's syndrome bit of check c. `scratch`
+/// holds 32 floats per edge of the largest check.
+void diqkd_ldpc_layer16(float *L, uint16_t *R, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                        const uint16_t *syndrome, const float *table, float scale, int32_t steps, float *scratch);
+
+/// Bit f set when frame f's hard decisions (negative = 1) miss some check's syndrome bit.
+uint32_t diqkd_ldpc_unsatisfied16(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
+                                  const uint16_t *syndrome);
+
 #endif
