@@ -136,6 +136,8 @@ public enum SyndromeReconciliation {
     /// batches of `batchWidth`, when there are enough of them to give every core at least one
     /// full batch (a batch costs about the same whatever its size, and a batch decodes about
     /// 1.5 times as many bits per second as single frames); everything else alone.
+    static let maximumBatchEdges = 4_000_000
+
     static func batches(of codes: [LDPCCode], cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> [[Int]] {
         guard SyndromeDecoder.vectorAvailable else { return codes.indices.map { [$0] } }
         var groups: [[Int]] = []
@@ -146,7 +148,9 @@ public enum SyndromeReconciliation {
         let width = SyndromeDecoder.batchWidth
         var work: [[Int]] = []
         for group in groups {
-            if group.count >= width * max(1, cores) {
+            // A batch holds 16 beliefs per variable and 16 half-precision messages per edge: keep
+            // it to codes of at most 4 million edges (128 MiB of messages).
+            if group.count >= width * max(1, cores), codes[group[0]].edges <= maximumBatchEdges {
                 for first in stride(from: 0, to: group.count, by: width) {
                     work.append(Array(group[first..<min(first + width, group.count)]))
                 }

@@ -125,6 +125,10 @@ struct ReconciliationTests {
             #expect(SyndromeReconciliation.batches(of: codes, cores: 4).count == plan.frames)
             let other = LDPCCode(variables: codes[0].variables, checks: codes[0].checks, seed: 1)
             #expect(SyndromeReconciliation.batches(of: Array(codes[0..<32]) + [other], cores: 2).map(\.count) == [16, 16, 1])
+            // Codes too large for a batch's memory go one frame at a time.
+            let huge = LDPCCode(variables: 800_000, checks: 100_000, columnWeight: 6, seed: 2)
+            #expect(huge.edges > SyndromeReconciliation.maximumBatchEdges)
+            #expect(SyndromeReconciliation.batches(of: Array(repeating: huge, count: 40), cores: 2).count == 40)
         } else {
             #expect(work.count == plan.frames)
         }
