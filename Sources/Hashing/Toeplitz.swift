@@ -101,7 +101,11 @@ public struct ToeplitzHash: Sendable {
     public func hash(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
         precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
         if outputBits <= 128 { return hashByRows(x) }
-        if let threshold = Self.transformThreshold(backend), outputBits >= threshold { return hashByTransform(x, backend: backend) }
+        if let threshold = Self.transformThreshold(backend), outputBits >= threshold,
+           let hashed = transformed(x, backend: backend) {
+            return hashed
+        }
+        // Below the threshold, or when the transform's buffers could not be allocated.
         return hashByBlocks(x, backend: backend)
     }
 
@@ -113,6 +117,14 @@ public struct ToeplitzHash: Sendable {
     /// - Parameter backend: the field multiplication: AVX-512 kernels (`vector`), scalar PCLMULQDQ
     ///   (`hardware`) or portable arithmetic (slow; for tests).
     public func hashByTransform(_ x: BitVector, backend: GF2Polynomial.Backend = GF2Polynomial.preferredBackend) -> BitVector {
+        guard let hashed = transformed(x, backend: backend) else {
+            preconditionFailure("the transform could not allocate its buffers")
+        }
+        return hashed
+    }
+
+    /// `T x` by the transform, or `nil` when its buffers cannot be allocated.
+    private func transformed(_ x: BitVector, backend: GF2Polynomial.Backend) -> BitVector? {
         precondition(x.count == inputBits, "input has \(x.count) bits, the hash takes \(inputBits)")
         var output = [UInt64](repeating: 0, count: (outputBits + 63) / 64)
         let ok = seed.words.withUnsafeBufferPointer { s in
@@ -122,8 +134,7 @@ public struct ToeplitzHash: Sendable {
                 }
             }
         }
-        precondition(ok != 0, "the transform could not allocate its buffers")
-        return BitVector(words: output, count: outputBits)
+        return ok != 0 ? BitVector(words: output, count: outputBits) : nil
     }
 
     /// The full polynomial product, sliced: kept as an independent second algorithm for tests.
