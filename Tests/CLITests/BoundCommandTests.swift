@@ -97,6 +97,8 @@ struct BoundCommandTests {
         (["bench", "lp", "--max-boxes", "5"], "--max-boxes"),
         (["bench", "reconcile", "--profile", "1:0.5"], "--profile"),
         (["bench", "toeplitz", "--method", "fourier"], "--method"),
+        (["bench", "reconcile", "--decoder", "parallel"], "--decoder"),
+        (["bench", "reconcile", "--iterations", "0"], "--iterations"),
     ])
     func badFlagsExitWithTwo(arguments: [String], mentioned: String) throws {
         let result = try diqkd(arguments)
@@ -117,6 +119,21 @@ struct BoundCommandTests {
             #expect(json["n"] as? Int == n && json["l"] as? Int == n / 4)
             #expect((json["mbitPerSecond"] as? Double ?? 0) > 0)
         }
+    }
+
+    /// Both decoders through the command line, on a channel easy enough that every frame decodes:
+    /// the efficiency is then exactly the design efficiency (up to rounding the syndrome length up).
+    @Test(arguments: ["batch", "single"])
+    func benchReconcileReportsEfficiencyAndFrameErrors(decoder: String) throws {
+        let result = try diqkd(["bench", "reconcile", "--qber", "0.01", "--frame", "20000", "--frames", "3",
+                                "--efficiency", "1.6", "--decoder", decoder, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["benchmark"] as? String == "reconcile" && json["decoder"] as? String == decoder)
+        #expect(json["frameErrorRate"] as? Double == 0 && json["wrongCodewords"] as? Int == 0)
+        let efficiency = try #require(json["efficiency"] as? Double)
+        #expect(efficiency >= 1.6 && efficiency < 1.601)
+        #expect((json["mbitPerSecond"] as? Double ?? 0) > 0 && (json["iterations"] as? Double ?? 0) >= 1)
     }
 
     @Test func benchLPPrintsOneLinePerSizeAndSolver() throws {
