@@ -113,27 +113,21 @@ static inline void xor_range(uint64_t *restrict dst, const uint64_t *restrict sr
     for (size_t t = 0; t < count; t++) dst[t] ^= src[t];
 }
 
-static inline __attribute__((always_inline)) void divide_level(uint64_t *c, int i) {
+// One level of the change of basis on a block of 2^(i+1): top chunk first divides by s_i,
+// bottom chunk first multiplies back (each chunk's XORs only read the chunk, so each pass is
+// its own inverse and the reversed order undoes the pair).
+static inline __attribute__((always_inline)) void basis_level(uint64_t *c, int i, int dividing) {
     size_t half = (size_t)1 << i, chunk = half >> 1;
     for (int pass = 0; pass < 2; pass++) {
-        size_t start = pass == 0 ? half + chunk : half;
+        size_t start = (pass == 0) == (dividing != 0) ? half + chunk : half;
         for (int j = (i - 1) & i;; j = (j - 1) & i) {
             xor_range(c + start - (half - ((size_t)1 << j)), c + start, chunk);
             if (j == 0) break;
         }
     }
 }
-
-static inline __attribute__((always_inline)) void multiply_level(uint64_t *c, int i) {
-    size_t half = (size_t)1 << i, chunk = half >> 1;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t start = pass == 0 ? half : half + chunk;
-        for (int j = (i - 1) & i;; j = (j - 1) & i) {
-            xor_range(c + start - (half - ((size_t)1 << j)), c + start, chunk);
-            if (j == 0) break;
-        }
-    }
-}
+#define divide_level(c, i) basis_level((c), (i), 1)
+#define multiply_level(c, i) basis_level((c), (i), 0)
 
 // Blocks of 16 with the sizes known to the compiler, so that the range XORs unroll.
 static void to_novel_16(uint64_t *c) {
@@ -167,9 +161,6 @@ static void from_novel(uint64_t *c, int k) {
     from_novel(c + half, k - 1);
     multiply_level(c, k - 1);
 }
-
-void diqkd_afft_to_novel(uint64_t *c, int k) { to_novel(c, k, (size_t)1 << k); }
-void diqkd_afft_from_novel(uint64_t *c, int k) { from_novel(c, k); }
 
 // ---------------------------------------------------------------------------------------
 // Butterflies. Forward at level k, block b (size 2^k, halves lo and hi):
