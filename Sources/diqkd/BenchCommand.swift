@@ -210,7 +210,10 @@ struct ReconcileBench: ParsableCommand {
         // Frames in groups: sixteen frames under one code, decoded together (what the protocol
         // does with frames of equal length), or one frame per code, decoded alone.
         let group = decoder == "batch" ? SyndromeDecoder.batchWidth : 1
+        let progress = ProgressReporter()
+        defer { progress.finish() }
         for first in stride(from: 0, to: frames, by: group) {
+            progress.handler("reconcile", Double(first) / Double(frames))
             let count = min(group, frames - first)
             let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
                                                    profile: codeProfile, codeSeed: UInt64(first))
