@@ -94,7 +94,7 @@ public enum ReconciliationMargin {
 
     /// The profile for a raw key of `n` bits cut into frames of about `frameBits`.
     public static func profile(errorRate p: Double, rawKeyBits n: Int, frameBits: Int) -> DegreeProfile {
-        profile(errorRate: p, frameBits: n / max(1, n / max(1, frameBits)))
+        profile(errorRate: p, frameBits: SyndromeReconciliation.shortestFrame(rawKeyBits: n, frameBits: frameBits))
     }
 
     /// Frames of at least this many bits use ``longFrameTable``; the protocol's default frame.
@@ -132,10 +132,10 @@ public enum ReconciliationMargin {
         return f0 + t * (f1 - f0)
     }
 
-    /// The efficiency for a raw key of `n` bits cut into frames of about `frameBits` (the plan
-    /// never makes a frame shorter than `frameBits` unless the whole key is).
+    /// The efficiency for a raw key of `n` bits cut into frames of about `frameBits` (sized for
+    /// the plan's shortest frame).
     public static func efficiency(errorRate p: Double, rawKeyBits n: Int, frameBits: Int) -> Double {
-        efficiency(errorRate: p, frameBits: n / max(1, n / max(1, frameBits)))
+        efficiency(errorRate: p, frameBits: SyndromeReconciliation.shortestFrame(rawKeyBits: n, frameBits: frameBits))
     }
 
     /// The error rate to size codes for: the test-round estimate plus three standard deviations

@@ -58,6 +58,14 @@ public enum SyndromeReconciliation {
         }
     }
 
+    /// How many frames a plan cuts `n` raw-key bits into, for frames of about `frameBits`.
+    public static func frameCount(rawKeyBits n: Int, frameBits: Int) -> Int { max(1, n / max(1, frameBits)) }
+
+    /// The shortest frame of such a plan (never shorter than `frameBits` unless the whole key is).
+    public static func shortestFrame(rawKeyBits n: Int, frameBits: Int) -> Int {
+        n / frameCount(rawKeyBits: n, frameBits: frameBits)
+    }
+
     /// Sizes the codes: each frame discloses `ceil(f n_frame h(p))` bits.
     ///
     /// - Parameters:
@@ -68,7 +76,7 @@ public enum SyndromeReconciliation {
                             profile: DegreeProfile = .regular(3), codeSeed: UInt64) -> Plan {
         precondition(n >= 1 && frameBits >= 1 && efficiency >= 1)
         let p = min(max(errorRate, 1e-4), 0.5)
-        let frames = max(1, n / frameBits)
+        let frames = frameCount(rawKeyBits: n, frameBits: frameBits)
         let syndromeBits = (0..<frames).map { k -> Int in
             let length = Plan.range(k, frames: frames, rawKeyBits: n).count
             return min(length, max(profile.degrees.max()! + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
