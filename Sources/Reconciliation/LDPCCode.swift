@@ -51,6 +51,9 @@ public struct LDPCCode: Sendable {
     let checkStart: [Int32]
     /// The variable at the end of each edge, edges grouped by check.
     let edgeVariable: [Int32]
+    /// The base matrix and shifts when the code is quasi-cyclic (decoded layer by layer with
+    /// contiguous vectors); `nil` for codes drawn edge by edge.
+    public internal(set) var quasiCyclic: QuasiCyclicStructure? = nil
 
     public var edges: Int { edgeVariable.count }
 
@@ -135,6 +138,7 @@ public struct LDPCCode: Sendable {
     /// variables: used when a frame that failed to decode gets extra syndrome bits.
     public func stacked(with other: LDPCCode) -> LDPCCode {
         precondition(other.variables == variables)
+        // (The stack is no longer quasi-cyclic: it decodes with the general decoder.)
         let offset = Int32(edgeVariable.count)
         return LDPCCode(variables: variables, checks: checks + other.checks,
                         checkStart: checkStart + other.checkStart.dropFirst().map { $0 + offset },

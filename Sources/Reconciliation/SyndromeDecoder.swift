@@ -42,15 +42,86 @@ public struct SyndromeDecoder: Sendable {
         precondition(y.count == n && syndrome.count == code.checks)
         let p = min(max(errorRate, 1e-7), 0.5 - 1e-7)
         let prior = Float(log((1 - p) / p))
+        if vectorised, let structure = code.quasiCyclic {
+            return decodeQuasiCyclic(y, syndrome: syndrome, prior: prior, structure: structure)
+        }
+        if code.syndrome(y) == syndrome { return Outcome(corrected: y, iterations: 0) }
         var belief = [Float](repeating: 0, count: n)
         for v in 0..<n { belief[v] = y[v] ? -prior : prior }
         var messages = [Float](repeating: 0, count: code.edges)
-        if code.syndrome(y) == syndrome { return Outcome(corrected: y, iterations: 0) }
         for iteration in 1...maximumIterations {
             layer(belief: &belief, messages: &messages, syndrome: syndrome)
             if satisfies(belief, syndrome) { return Outcome(corrected: hardDecision(belief), iterations: iteration) }
         }
         return Outcome(corrected: nil, iterations: maximumIterations)
+    }
+
+    /// Layered decoding of a quasi-cyclic code (`qc.c`): a base-matrix row's `lift` checks at a
+    /// time, sixteen per vector, beliefs loaded and stored as contiguous vectors. The same
+    /// sum-product rule as the other decoders; shortened variables start at a belief of 40
+    /// (certainly zero), and checks past the syndrome's end in the last layer send nothing.
+    private func decodeQuasiCyclic(_ y: BitVector, syndrome: BitVector, prior: Float,
+                                   structure qc: QuasiCyclicStructure) -> Outcome {
+        let n = code.variables, Z = qc.lift, stride = qc.beliefStride
+        var belief = [Float](repeating: 40, count: qc.blocks * stride)
+        y.words.withUnsafeBufferPointer { words in
+            belief.withUnsafeMutableBufferPointer { L in
+                // Frame bit i = k * blocks + j is slot k of block j.
+                var i = 0
+                for k in 0..<Z {
+                    for j in 0..<qc.blocks where i < n {
+                        L[j * stride + k] = (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 ? -prior : prior
+                        i += 1
+                    }
+                }
+                for j in 0..<qc.blocks {
+                    for i in 0..<16 { L[j * stride + Z + i] = L[j * stride + i] }
+                }
+            }
+        }
+        let chunks = qc.layers * Z / 16
+        var chunkBits = [UInt16](repeating: 0, count: chunks)
+        syndrome.words.withUnsafeBufferPointer { words in
+            for t in 0..<min(chunks, (syndrome.count + 15) / 16) {
+                chunkBits[t] = UInt16(truncatingIfNeeded: words[t >> 2] >> UInt64(16 * (t & 3)))
+            }
+        }
+        var messages = [UInt16](repeating: 0, count: qc.entries * Z)
+        let converged: Int? = qc.rowStart.withUnsafeBufferPointer { rowStart in
+            qc.entryBlock.withUnsafeBufferPointer { entryBlock in
+                qc.entryShift.withUnsafeBufferPointer { entryShift in
+                    var shape = diqkd_qc_code(lift: Int32(Z), layers: Int32(qc.layers), last_lanes: Int32(qc.lastLayerChecks),
+                                              row_start: rowStart.baseAddress, entry_block: entryBlock.baseAddress,
+                                              entry_shift: entryShift.baseAddress)
+                    return chunkBits.withUnsafeBufferPointer { bits in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * max(1, qc.widestLayer)) { scratch in
+                            if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return 0 }
+                            for iteration in 1...maximumIterations {
+                                belief.withUnsafeMutableBufferPointer { L in
+                                    messages.withUnsafeMutableBufferPointer { R in
+                                        diqkd_qc_iteration(L.baseAddress, R.baseAddress, &shape, bits.baseAddress, scratch.baseAddress)
+                                    }
+                                }
+                                if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return iteration }
+                            }
+                            return nil
+                        }
+                    }
+                }
+            }
+        }
+        guard let iterations = converged else { return Outcome(corrected: nil, iterations: maximumIterations) }
+        var words = [UInt64](repeating: 0, count: (n + 63) / 64)
+        belief.withUnsafeBufferPointer { L in
+            var i = 0
+            for k in 0..<Z {
+                for j in 0..<qc.blocks where i < n {
+                    if L[j * stride + k] < 0 { words[i >> 6] |= 1 << UInt64(i & 63) }
+                    i += 1
+                }
+            }
+        }
+        return Outcome(corrected: BitVector(words: words, count: n), iterations: iterations)
     }
 
     /// Frames decoded together by `decode(batch:syndromes:errorRate:)`.
@@ -63,7 +134,7 @@ public struct SyndromeDecoder: Sendable {
     /// every frame has converged or the limit is reached. Without AVX-512, frame by frame.
     public func decode(batch ys: [BitVector], syndromes: [BitVector], errorRate: Double) -> [Outcome] {
         precondition(!ys.isEmpty && ys.count <= Self.batchWidth && ys.count == syndromes.count)
-        guard vectorised, ys.count > 1 else {
+        guard vectorised, ys.count > 1, code.quasiCyclic == nil else {
             return zip(ys, syndromes).map { decode($0, syndrome: $1, errorRate: errorRate) }
         }
         let n = code.variables, lanes = ys.count, width = Self.batchWidth

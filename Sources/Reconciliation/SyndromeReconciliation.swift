@@ -20,6 +20,9 @@ public enum SyndromeReconciliation {
         public let profile: DegreeProfile
         /// The public seed of the code construction.
         public let codeSeed: UInt64
+        /// The lift of quasi-cyclic codes (`LDPCCode(quasiCyclicVariables:...)`), or `nil` for
+        /// codes drawn edge by edge.
+        public var lift: Int? = nil
 
         public var frames: Int { syndromeBits.count }
         public var totalSyndromeBits: Int { syndromeBits.reduce(0, +) }
@@ -40,8 +43,11 @@ public enum SyndromeReconciliation {
         /// disclose exactly as many bits as under different codes.
         public func code(frame k: Int) -> LDPCCode {
             let length = frameRange(k).count
-            return LDPCCode(variables: length, checks: syndromeBits[k], profile: profile,
-                            seed: codeSeed &+ UInt64(length) &* 0x9E37_79B9_7F4A_7C15)
+            let seed = codeSeed &+ UInt64(length) &* 0x9E37_79B9_7F4A_7C15
+            if let lift {
+                return LDPCCode(quasiCyclicVariables: length, checks: syndromeBits[k], lift: lift, profile: profile, seed: seed)
+            }
+            return LDPCCode(variables: length, checks: syndromeBits[k], profile: profile, seed: seed)
         }
 
         /// Every frame's code, each distinct one built once (on all cores).
@@ -73,7 +79,7 @@ public enum SyndromeReconciliation {
     ///   - efficiency: `f`, the ratio to the Shannon minimum; regular column-weight-3 codes with
     ///     min-sum decoding need about 1.3 or more at the error rates of this protocol.
     public static func plan(rawKeyBits n: Int, errorRate: Double, efficiency: Double, frameBits: Int = 1 << 16,
-                            profile: DegreeProfile = .regular(3), codeSeed: UInt64) -> Plan {
+                            profile: DegreeProfile = .regular(3), lift: Int? = nil, codeSeed: UInt64) -> Plan {
         precondition(n >= 1 && frameBits >= 1 && efficiency >= 1)
         let p = min(max(errorRate, 1e-4), 0.5)
         let frames = frameCount(rawKeyBits: n, frameBits: frameBits)
@@ -82,7 +88,7 @@ public enum SyndromeReconciliation {
             return min(length, max(profile.degrees.max()! + 1, Int((efficiency * Double(length) * binaryEntropy(p)).rounded(.up))))
         }
         return Plan(rawKeyBits: n, frameBits: frameBits, syndromeBits: syndromeBits, designErrorRate: p,
-                    profile: profile, codeSeed: codeSeed)
+                    profile: profile, codeSeed: codeSeed, lift: lift)
     }
 
     /// Alice's syndromes, one per frame, concatenated. Frames are independent, so they are
@@ -158,7 +164,8 @@ public enum SyndromeReconciliation {
         for group in groups {
             // A batch holds 16 beliefs per variable and 16 half-precision messages per edge: keep
             // it to codes of at most 4 million edges (128 MiB of messages).
-            if group.count >= width * max(1, cores), codes[group[0]].edges <= maximumBatchEdges {
+            if group.count >= width * max(1, cores), codes[group[0]].edges <= maximumBatchEdges,
+               codes[group[0]].quasiCyclic == nil {
                 for first in stride(from: 0, to: group.count, by: width) {
                     work.append(Array(group[first..<min(first + width, group.count)]))
                 }

@@ -191,10 +191,16 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "batch: sixteen frames per code, decoded together (as the protocol does); single: a code per frame, decoded alone.")
     var decoder: String = "batch"
 
+    @Option(help: "Quasi-cyclic codes with this lift (a multiple of 16), or 0 for codes drawn edge by edge.")
+    var lift: Int = LDPCCode.defaultLift
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
+        guard lift == 0 || (lift >= 16 && lift % 16 == 0) else {
+            throw CLIError.usage("--lift must be 0 or a positive multiple of 16 (got \(lift)).")
+        }
         guard iterations >= 1 else { throw CLIError.usage("--iterations must be at least 1 (got \(iterations)).") }
         let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber, frameBits: frame)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
@@ -216,7 +222,8 @@ struct ReconcileBench: ParsableCommand {
             progress.handler("reconcile", Double(first) / Double(frames))
             let count = min(group, frames - first)
             let plan = SyndromeReconciliation.plan(rawKeyBits: frame, errorRate: qber, efficiency: f, frameBits: frame,
-                                                   profile: codeProfile, codeSeed: UInt64(first))
+                                                   profile: codeProfile, lift: lift == 0 ? nil : lift,
+                                                   codeSeed: UInt64(first))
             let code = plan.code(frame: 0)
             var xs: [BitVector] = [], ys: [BitVector] = [], syndromes: [BitVector] = []
             for _ in 0..<count {
@@ -249,7 +256,7 @@ struct ReconcileBench: ParsableCommand {
                   "designEfficiency": f, "frameErrorRate": Double(failures) / Double(frames), "wrongCodewords": wrongCodewords,
                   "mbitPerSecond": Double(frame * frames) / decodeSeconds / 1e6,
                   "iterations": frames > failures ? Double(totalIterations) / Double(frames - failures) : 0,
-                  "maximumIterations": iterations, "decoder": decoder], json: json)
+                  "maximumIterations": iterations, "decoder": lift == 0 ? decoder : "quasi-cyclic", "lift": lift], json: json)
     }
 }
 

@@ -31,4 +31,26 @@ void diqkd_ldpc_layer16(float *L, uint16_t *R, const int32_t *start, const int32
 uint32_t diqkd_ldpc_unsatisfied16(const float *L, const int32_t *start, const int32_t *edge_variable, size_t checks,
                                   const uint16_t *syndrome);
 
+/// A quasi-cyclic code for `diqkd_qc_iteration`: base-matrix row r (a layer of `lift` checks,
+/// `lift` a multiple of 16) has entries `row_start[r] ..< row_start[r + 1]`; entry e joins
+/// check k of its layer to variable (k + entry_shift[e]) mod lift of column block
+/// entry_block[e]. Only the first `last_lanes` checks of the last layer exist.
+typedef struct {
+    int32_t lift;
+    int32_t layers;
+    int32_t last_lanes;
+    const int32_t *row_start;
+    const int32_t *entry_block;
+    const int32_t *entry_shift;
+} diqkd_qc_code;
+
+/// One layered sum-product iteration (tanh rule, computed, no table) over a quasi-cyclic code (`diqkd_ldpc_vector_available`
+/// must hold). `L`: beliefs, block j at `L + j (lift + 16)` with its first sixteen mirrored
+/// after it; `R`: half-precision messages, entry e's at `R + e lift`; `syndrome`: sixteen
+/// checks per element, layer by layer; `scratch`: 32 floats per entry of the longest row.
+void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const uint16_t *syndrome, float *scratch);
+
+/// Whether the hard decisions of `L` (negative = 1) meet every existing check's syndrome bit.
+int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t *syndrome);
+
 #endif

@@ -1,0 +1,167 @@
+import Hashing
+import Randomness
+
+/// The shape of a quasi-cyclic LDPC code: a small base matrix whose every nonzero entry stands
+/// for a `lift x lift` cyclically shifted identity.
+///
+/// Base row `r` is a *layer* of `lift` checks and base column `j` a *block* of `lift`
+/// variables; entry `(r, j)` with shift `s` joins check `k` of layer `r` to variable
+/// `(k + s) mod lift` of block `j`. The checks of a layer share no variable, so a layered
+/// decoder updates all of them at once with contiguous vectors (`qc.c`), where a code drawn edge
+/// by edge needs a gather and a scatter per edge.
+///
+/// Frame bit `i` is variable `i / blocks` of block `i % blocks`; the variables past the
+/// frame's end (fewer than `blocks`, one per block at most) are *shortened*: known zeros, not
+/// key bits, and not disclosed. Only the first `lastLayerChecks` checks of the last layer
+/// exist, so the syndrome has exactly the length the plan asks for.
+public struct QuasiCyclicStructure: Sendable, Hashable {
+    public let lift: Int
+    public let blocks: Int
+    public let layers: Int
+    public let lastLayerChecks: Int
+    /// `rowStart[r] ..< rowStart[r + 1]` are layer `r`'s entries.
+    let rowStart: [Int32]
+    let entryBlock: [Int32]
+    let entryShift: [Int32]
+
+    public var entries: Int { entryBlock.count }
+
+    /// The most entries in one layer.
+    var widestLayer: Int { (0..<layers).map { Int(rowStart[$0 + 1] - rowStart[$0]) }.max() ?? 0 }
+}
+
+extension LDPCCode {
+    /// The lift the protocol's quasi-cyclic codes use: sixteen vectors of sixteen lanes per
+    /// entry, fine enough that base matrices for 2^18-bit frames have about a thousand columns.
+    public static let defaultLift = 256
+
+    /// Builds a quasi-cyclic code for frames of `n` bits with `m` checks, deterministically from
+    /// the public `seed`.
+    ///
+    /// The base matrix follows `profile` at block level: with `profile.staircase`, the first
+    /// `layers - 1` blocks have weight 2 on consecutive layers with shift 0 (Z parallel
+    /// accumulator chains, the eIRA part); the other blocks take the profile's weights, their
+    /// layers drawn from a pool in which every layer has an equal share of the edges. Block roles
+    /// are shuffled, so the shortened variables and the partial last layer fall on blocks of
+    /// every weight.
+    ///
+    /// Shifts are chosen greedily, heaviest blocks first: each new entry takes the shift that
+    /// closes the fewest 4-cycles with the entries already placed (a 4-cycle through layers
+    /// `a`, `b` and blocks `j`, `j'` exists when `s(a,j) - s(b,j) + s(b,j') - s(a,j') = 0 mod Z`),
+    /// ties broken at random. At the rates reconciliation needs the heavy blocks share too many
+    /// layers to avoid every 4-cycle; the greedy choice keeps them to about a random graph's
+    /// count or fewer.
+    /// - Complexity: O(base edges * column weight * row weight) for the shifts, plus O(edges).
+    public init(quasiCyclicVariables n: Int, checks m: Int, lift Z: Int = LDPCCode.defaultLift, profile: DegreeProfile,
+                seed: UInt64) {
+        precondition(n >= 1 && m >= 1 && Z >= 16 && Z % 16 == 0)
+        var rng = Xoshiro256(seed: seed, stream: "ldpc-qc")
+        let nb = (n + Z - 1) / Z
+        let mb = (m + Z - 1) / Z
+        let lastChecks = m - (mb - 1) * Z
+        // Block roles: the accumulator chain, then the profile's weights (heaviest first, the
+        // order shifts are chosen in).
+        let chain = profile.staircase ? min(mb - 1, nb) : 0
+        var weights = profile.columnWeights(variables: nb - chain, checks: mb)
+        weights.sort(by: >)
+        var blockOfRole = Array(0..<nb)
+        blockOfRole.shuffle(using: &rng)
+        // Layers of each role.
+        var layersOfRole: [[Int]] = (0..<chain).map { [$0, $0 + 1] }
+        let randomEdges = weights.reduce(0, +)
+        var pool = (0..<randomEdges).map { $0 % mb }
+        var poolCount = randomEdges
+        for w in weights {
+            var chosen: [Int] = []
+            for _ in 0..<w {
+                var picked: Int?
+                for _ in 0..<32 where poolCount > 0 {
+                    let index = Int.random(in: 0..<poolCount, using: &rng)
+                    if !chosen.contains(pool[index]) {
+                        picked = pool[index]
+                        pool.swapAt(index, poolCount - 1)
+                        poolCount -= 1
+                        break
+                    }
+                }
+                if picked == nil {
+                    var r = Int.random(in: 0..<mb, using: &rng)
+                    while chosen.contains(r) { r = (r + 1) % mb }
+                    picked = r
+                }
+                chosen.append(picked!)
+            }
+            chosen.shuffle(using: &rng)
+            layersOfRole.append(chosen)
+        }
+        // Shifts, role by role: chain first (shift 0), then heaviest first.
+        var shift = [Int32](repeating: -1, count: mb * nb)
+        var blocksOfLayer = [[Int32]](repeating: [], count: mb)
+        var conflicts = [Int32](repeating: 0, count: Z)
+        for role in 0..<nb {
+            let j = blockOfRole[role]
+            let rows = layersOfRole[role]
+            for (a, ra) in rows.enumerated() {
+                var s = 0
+                if role >= chain {
+                    if a == 0 {
+                        s = Int.random(in: 0..<Z, using: &rng)
+                    } else {
+                        for i in 0..<Z { conflicts[i] = 0 }
+                        for rb in rows[..<a] {
+                            let sb = Int(shift[rb * nb + j])
+                            for other in blocksOfLayer[ra] {
+                                let sOtherB = shift[rb * nb + Int(other)]
+                                if sOtherB < 0 { continue }
+                                let forbidden = (Int(shift[ra * nb + Int(other)]) - Int(sOtherB) + sb + 2 * Z) % Z
+                                conflicts[forbidden] += 1
+                            }
+                        }
+                        let start = Int.random(in: 0..<Z, using: &rng)
+                        var best = Int32.max
+                        for i in 0..<Z {
+                            let candidate = (start + i) % Z
+                            if conflicts[candidate] < best { best = conflicts[candidate]; s = candidate }
+                        }
+                    }
+                }
+                shift[ra * nb + j] = Int32(s)
+                blocksOfLayer[ra].append(Int32(j))
+            }
+        }
+        // Entries layer by layer, blocks in increasing order (the decoder's memory order).
+        var rowStart: [Int32] = [0]
+        var entryBlock: [Int32] = [], entryShift: [Int32] = []
+        for r in 0..<mb {
+            for j in blocksOfLayer[r].sorted() {
+                entryBlock.append(j)
+                entryShift.append(shift[r * nb + Int(j)])
+            }
+            rowStart.append(Int32(entryBlock.count))
+        }
+        let structure = QuasiCyclicStructure(lift: Z, blocks: nb, layers: mb, lastLayerChecks: lastChecks,
+                                             rowStart: rowStart, entryBlock: entryBlock, entryShift: entryShift)
+        // The same matrix written out check by check, over the frame's bits.
+        var checkStart: [Int32] = [0]
+        var edgeVariable: [Int32] = []
+        checkStart.reserveCapacity(m + 1)
+        edgeVariable.reserveCapacity(entryBlock.count * Z)
+        for r in 0..<mb {
+            for k in 0..<(r == mb - 1 ? lastChecks : Z) {
+                for e in Int(rowStart[r])..<Int(rowStart[r + 1]) {
+                    let variable = ((k + Int(entryShift[e])) % Z) * nb + Int(entryBlock[e])
+                    if variable < n { edgeVariable.append(Int32(variable)) }
+                }
+                checkStart.append(Int32(edgeVariable.count))
+            }
+        }
+        self.init(variables: n, checks: m, checkStart: checkStart, edgeVariable: edgeVariable)
+        quasiCyclic = structure
+    }
+}
+
+extension QuasiCyclicStructure {
+    /// The decoder's belief layout: block `j` at `j * (lift + 16)`, its first sixteen slots
+    /// mirrored after its end.
+    var beliefStride: Int { lift + 16 }
+}
