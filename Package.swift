@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
-        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling"]),
+        .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling", "Reconciliation"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
     ]
 )

@@ -123,7 +123,7 @@ public struct Alice {
         outputs = BitVector(count: 0)
         let plan = SyndromeReconciliation.plan(rawKeyBits: rawKey.count, errorRate: sizing.designErrorRate,
                                                efficiency: sizing.efficiency, frameBits: configuration.frameBits,
-                                               profile: sizing.profile,
+                                               profile: sizing.profile, lift: sizing.lift,
                                                codeSeed: randomness.next())
         self.plan = plan
         ledger.syndromeBits = plan.totalSyndromeBits

@@ -27,6 +27,8 @@ struct KeySizing {
     let efficiency: Double
     /// The column-weight profile of the codes.
     let profile: DegreeProfile
+    /// The lift of quasi-cyclic codes, `nil` for codes drawn edge by edge.
+    let lift: Int?
     let predictedSyndromeBits: Int
     let predictedKeyBits: Int
     let abortReason: String?
@@ -36,6 +38,7 @@ struct KeySizing {
         let n = estimate.rawKeyBits
         efficiency = ReconciliationMargin.efficiency(errorRate: designErrorRate, rawKeyBits: n, frameBits: configuration.frameBits)
         profile = ReconciliationMargin.profile(errorRate: designErrorRate, rawKeyBits: n, frameBits: configuration.frameBits)
+        lift = ReconciliationMargin.lift(rawKeyBits: n, frameBits: configuration.frameBits)
         predictedSyndromeBits = n == 0 ? 0 : SyndromeReconciliation.plan(
             rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
             profile: profile, codeSeed: 0

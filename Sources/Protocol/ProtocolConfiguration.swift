@@ -16,7 +16,7 @@ public struct ProtocolConfiguration: Sendable, Hashable {
     public var frameBits: Int
 
     public init(rounds: Int, mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
-                epsilonPA: Double = 5e-10, verificationBits: Int = 64, frameBits: Int = ReconciliationMargin.longFrameBits) {
+                epsilonPA: Double = 5e-10, verificationBits: Int = 64, frameBits: Int = ReconciliationMargin.defaultFrameBits) {
         self.rounds = rounds
         self.mode = mode
         self.testFraction = testFraction
@@ -87,7 +87,7 @@ public enum ReconciliationMargin {
     public static let shortFrameProfileSwitch = 0.008
 
     /// The column-weight profile for codes sized for `errorRate`, on frames of `frameBits`.
-    public static func profile(errorRate p: Double, frameBits: Int = longFrameBits) -> DegreeProfile {
+    public static func profile(errorRate p: Double, frameBits: Int = defaultFrameBits) -> DegreeProfile {
         if frameBits >= longFrameBits { return p < profileSwitch ? highRateProfile : profile }
         return p < shortFrameProfileSwitch ? shortFrameHighRateProfile : shortFrameProfile
     }
@@ -97,8 +97,24 @@ public enum ReconciliationMargin {
         profile(errorRate: p, frameBits: SyndromeReconciliation.shortestFrame(rawKeyBits: n, frameBits: frameBits))
     }
 
-    /// Frames of at least this many bits use ``longFrameTable``; the protocol's default frame.
+    /// Frames of at least this many bits use ``longFrameTable``.
     public static let longFrameBits = 1 << 18
+
+    /// The protocol's default frame, and the shortest frame coded with quasi-cyclic codes
+    /// (``quasiCyclicTable``).
+    public static let defaultFrameBits = 1 << 20
+
+    /// The lift of the codes for frames of `frameBits` bits: quasi-cyclic codes
+    /// (`LDPCCode.defaultLift`) from ``defaultFrameBits`` on, `nil` (codes drawn edge by edge)
+    /// below — each table was measured with its construction.
+    public static func lift(frameBits: Int) -> Int? {
+        frameBits >= defaultFrameBits ? LDPCCode.defaultLift : nil
+    }
+
+    /// The lift for a raw key of `n` bits cut into frames of about `frameBits`.
+    public static func lift(rawKeyBits n: Int, frameBits: Int) -> Int? {
+        lift(frameBits: SyndromeReconciliation.shortestFrame(rawKeyBits: n, frameBits: frameBits))
+    }
 
     /// Measured on frames of 2^16 bits with the short-frame profiles: the efficiency at which
     /// 150 to 300 frames of 65,536 bits on the binary symmetric channel decoded with at most one
@@ -120,10 +136,17 @@ public enum ReconciliationMargin {
         (0.05, 1.13), (0.1, 1.13),
     ]
 
+    /// Measured on frames of 2^20 bits with quasi-cyclic codes (lift 256, the profiles above)
+    /// (`diqkd bench reconcile --efficiency F --frames N`): PROVISIONAL.
+    static let quasiCyclicTable: [(p: Double, f: Double)] = [
+        (0.001, 1.50), (0.002, 1.33), (0.005, 1.18), (0.008, 1.17), (0.01, 1.15), (0.02, 1.12), (0.03, 1.12),
+        (0.05, 1.10), (0.1, 1.10),
+    ]
+
     /// The efficiency to size a frame of `frameBits` bits with at error rate `p`: from the
     /// long-frame table for frames of at least ``longFrameBits``, else from the 2^16-bit table.
-    public static func efficiency(errorRate p: Double, frameBits: Int = longFrameBits) -> Double {
-        let points = frameBits >= longFrameBits ? longFrameTable : table
+    public static func efficiency(errorRate p: Double, frameBits: Int = defaultFrameBits) -> Double {
+        let points = frameBits >= defaultFrameBits ? quasiCyclicTable : frameBits >= longFrameBits ? longFrameTable : table
         if p <= points.first!.p { return points.first!.f }
         if p >= points.last!.p { return points.last!.f }
         let k = points.firstIndex { $0.p >= p }!

@@ -174,7 +174,7 @@ struct ReconcileBench: ParsableCommand {
     var qber: Double = 0.02
 
     @Option(help: "Frame length in bits.")
-    var frame: Int = ReconciliationMargin.longFrameBits
+    var frame: Int = ReconciliationMargin.defaultFrameBits
 
     @Option(help: "Number of frames.")
     var frames: Int = 20
@@ -191,13 +191,14 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "batch: sixteen frames per code, decoded together (as the protocol does); single: a code per frame, decoded alone.")
     var decoder: String = "batch"
 
-    @Option(help: "Quasi-cyclic codes with this lift (a multiple of 16), or 0 for codes drawn edge by edge.")
-    var lift: Int = LDPCCode.defaultLift
+    @Option(help: "Quasi-cyclic codes with this lift (a multiple of 16), or 0 for codes drawn edge by edge (default: the protocol's choice for this frame).")
+    var lift: Int?
 
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
+        let lift = lift ?? ReconciliationMargin.lift(frameBits: frame) ?? 0
         guard lift == 0 || (lift >= 16 && lift % 16 == 0) else {
             throw CLIError.usage("--lift must be 0 or a positive multiple of 16 (got \(lift)).")
         }

@@ -62,7 +62,7 @@ struct Postprocess: ParsableCommand {
     @OptionGroup var classical: FiniteSizeOptions
 
     @Option(help: "Bits per reconciliation frame.")
-    var frameBits: Int = ReconciliationMargin.longFrameBits
+    var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @Flag(help: "Certify a key even if the space-like audit fails (the premise is then assumed, not shown).")
     var assumeNonsignaling = false

@@ -30,7 +30,7 @@ struct Simulate: ParsableCommand {
     var device: DeviceModelOptions
 
     @Option(help: "Bits per reconciliation frame.")
-    var frameBits: Int = ReconciliationMargin.longFrameBits
+    var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @Option(help: "Make the run reproducible. Such keys are NOT secret.")
     var seed: UInt64?

@@ -4,6 +4,7 @@ import NonSignaling
 @testable import Protocol
 import SecurityBounds
 import Simulation
+import Reconciliation
 
 /// Small, fast runs: loose security parameters keep the number of rounds low enough for a
 /// debug build, without changing any code path.
@@ -45,6 +46,24 @@ struct ProtocolRunTests {
                 }
             }
         }
+    }
+
+    /// The default frames (2^20 bits) are coded with quasi-cyclic codes: a run long enough for
+    /// two such frames reconciles through the quasi-cyclic decoder and ends with equal keys.
+    @Test func defaultFramesUseQuasiCyclicCodes() {
+        #expect(ReconciliationMargin.lift(frameBits: 1 << 20) == LDPCCode.defaultLift)
+        #expect(ReconciliationMargin.lift(frameBits: (1 << 20) - 1) == nil)
+        #expect(ReconciliationMargin.lift(rawKeyBits: 3_000_000, frameBits: 1 << 20) == LDPCCode.defaultLift)
+        #expect(ReconciliationMargin.lift(rawKeyBits: 900_000, frameBits: 1 << 20) == nil)
+        let configuration = ProtocolConfiguration(rounds: 2_600_000, testFraction: 0.1, epsilonPE: 1e-2, epsilonPA: 1e-2,
+                                                  verificationBits: 32)
+        #expect(configuration.frameBits == ReconciliationMargin.defaultFrameBits)
+        let seed: UInt64 = 21
+        print("quasi-cyclic protocol run seed \(seed)")
+        let result = SimulatedRun.run(model: QuantumDeviceModel(visibility: 0.998), configuration: configuration, seed: seed)
+        #expect(result.report.rawKeyBits >= 2 << 20)
+        #expect(!result.report.aborted, "\(result.report.abortReason ?? "")")
+        if let (alice, bob) = keys(result) { #expect(alice == bob && alice.count > 0) }
     }
 
     @Test func highVisibilityRunsAlwaysProduceKeys() {

@@ -1,0 +1,139 @@
+import Testing
+import Hashing
+import Randomness
+@testable import Reconciliation
+
+@Suite("Quasi-cyclic LDPC codes")
+struct QuasiCyclicTests {
+    /// The matrix written out check by check is exactly the base matrix lifted by its shifts:
+    /// check k of layer r holds variable (k + s) mod Z of block j for each entry (j, s), frame
+    /// bit (k + s) mod Z * blocks + j, minus the shortened bits past the frame.
+    @Test(arguments: [(5000, 700, 64), (4096, 512, 16), (20_011, 1_333, 256)])
+    func expandedMatrixIsTheLiftedBaseMatrix(n: Int, m: Int, lift: Int) throws {
+        let profile = DegreeProfile([(3, 0.6), (8, 0.3), (20, 0.1)], staircase: true)
+        let code = LDPCCode(quasiCyclicVariables: n, checks: m, lift: lift, profile: profile, seed: 4)
+        let qc = try #require(code.quasiCyclic)
+        #expect(code.variables == n && code.checks == m)
+        #expect(qc.blocks == (n + lift - 1) / lift && qc.layers == (m + lift - 1) / lift)
+        #expect((qc.layers - 1) * lift + qc.lastLayerChecks == m)
+        for c in stride(from: 0, to: m, by: 37) {
+            let r = c / lift, k = c % lift
+            var expected: [Int] = []
+            for e in Int(qc.rowStart[r])..<Int(qc.rowStart[r + 1]) {
+                let variable = ((k + Int(qc.entryShift[e])) % lift) * qc.blocks + Int(qc.entryBlock[e])
+                if variable < n { expected.append(variable) }
+            }
+            #expect(code.variables(ofCheck: c) == expected, "check \(c)")
+        }
+        // Each block is named at most once per layer, and the construction is a function of the seed.
+        for r in 0..<qc.layers {
+            let blocks = qc.entryBlock[Int(qc.rowStart[r])..<Int(qc.rowStart[r + 1])]
+            #expect(Set(blocks).count == blocks.count)
+        }
+        let again = LDPCCode(quasiCyclicVariables: n, checks: m, lift: lift, profile: profile, seed: 4)
+        #expect(again.edgeVariable == code.edgeVariable && again.quasiCyclic == qc)
+        #expect(LDPCCode(quasiCyclicVariables: n, checks: m, lift: lift, profile: profile, seed: 5).edgeVariable != code.edgeVariable)
+    }
+
+    /// Block weights follow the profile: the accumulator chain has weight 2, the rest take
+    /// the profile's weights in its proportions.
+    @Test func blockWeightsFollowTheProfile() throws {
+        let profile = DegreeProfile([(3, 0.5), (10, 0.5)], staircase: true)
+        let code = LDPCCode(quasiCyclicVariables: 256 * 200, checks: 256 * 20, lift: 256, profile: profile, seed: 1)
+        let qc = try #require(code.quasiCyclic)
+        var weight = [Int](repeating: 0, count: qc.blocks)
+        for b in qc.entryBlock { weight[Int(b)] += 1 }
+        #expect(weight.filter { $0 == 2 }.count == 19)
+        let light = weight.filter { $0 == 3 }.count, heavy = weight.filter { $0 == 10 }.count
+        #expect(light + heavy == 181 && abs(light - heavy) <= 1)
+        #expect(code.edges == 256 * weight.reduce(0, +))
+    }
+
+    /// The greedy shifts leave far fewer 4-cycles than shifts drawn at random would.
+    @Test func shiftsAvoidFourCycles() throws {
+        let profile = DegreeProfile([(3, 0.6), (8, 0.3), (20, 0.1)], staircase: true)
+        let code = LDPCCode(quasiCyclicVariables: 256 * 300, checks: 256 * 30, lift: 256, profile: profile, seed: 2)
+        let qc = try #require(code.quasiCyclic)
+        var shift = [[Int: Int]](repeating: [:], count: qc.layers)
+        for r in 0..<qc.layers {
+            for e in Int(qc.rowStart[r])..<Int(qc.rowStart[r + 1]) { shift[r][Int(qc.entryBlock[e])] = Int(qc.entryShift[e]) }
+        }
+        var closed = 0, pairs = 0
+        for a in 0..<qc.layers {
+            for b in (a + 1)..<qc.layers {
+                let common = shift[a].keys.filter { shift[b][$0] != nil }.sorted()
+                for (i, j) in common.enumerated() {
+                    for j2 in common[(i + 1)...] {
+                        pairs += 1
+                        if (shift[a][j]! - shift[b][j]! + shift[b][j2]! - shift[a][j2]!) % qc.lift == 0 { closed += 1 }
+                    }
+                }
+            }
+        }
+        print("quasi-cyclic 4-cycles: \(closed) of \(pairs) candidate pairs (random shifts: about \(pairs / qc.lift))")
+        #expect(pairs > 10 * qc.lift)
+        #expect(closed * 4 < pairs / qc.lift)
+    }
+
+    /// Decoding with the layered quasi-cyclic decoder: whenever it reports success the string is
+    /// Alice's; frames of odd lengths (shortened bits) and partial last layers decode; the portable
+    /// decoder on the written-out matrix agrees.
+    @Test(.enabled(if: SyndromeDecoder.vectorAvailable, "the quasi-cyclic decoder needs AVX-512"),
+          arguments: [0.005, 0.02, 0.05])
+    func quasiCyclicDecodingRecoversAlice(errorRate: Double) throws {
+        let seed: UInt64 = 0x9C_D3C0DE
+        print("quasi-cyclic decoding test seed \(seed), error rate \(errorRate)")
+        var rng = Xoshiro256(seed: seed ^ UInt64(errorRate * 10_000))
+        var decoded = 0
+        for trial in 0..<6 {
+            let n = 30_000 + 977 * trial
+            let x = BitVector.random(count: n, using: &rng)
+            let y = noisyCopy(of: x, errorRate: errorRate, using: &rng)
+            let plan = SyndromeReconciliation.plan(rawKeyBits: n, errorRate: errorRate, efficiency: 1.35, frameBits: n,
+                                                   profile: DegreeProfile([(3, 0.6), (8, 0.3), (20, 0.1)], staircase: true),
+                                                   lift: 64, codeSeed: UInt64(trial))
+            let code = plan.code(frame: 0)
+            #expect(code.quasiCyclic != nil && code.checks == plan.totalSyndromeBits)
+            let syndrome = code.syndrome(x)
+            let fast = SyndromeDecoder(code: code).decode(y, syndrome: syndrome, errorRate: errorRate)
+            let portable = SyndromeDecoder(code: code, vectorised: false).decode(y, syndrome: syndrome, errorRate: errorRate)
+            if let corrected = fast.corrected { #expect(corrected == x, "trial \(trial)"); decoded += 1 }
+            if let corrected = portable.corrected { #expect(corrected == x, "trial \(trial)") }
+            #expect((fast.corrected == nil) == (portable.corrected == nil), "trial \(trial)")
+        }
+        #expect(decoded >= 5)
+        // A frame without errors takes no iteration; a hopeless one fails.
+        let x = BitVector.random(count: 20_000, using: &rng)
+        let code = LDPCCode(quasiCyclicVariables: 20_000, checks: 3_000, lift: 64,
+                            profile: DegreeProfile([(3, 0.6), (8, 0.4)], staircase: true), seed: 1)
+        let clean = SyndromeDecoder(code: code).decode(x, syndrome: code.syndrome(x), errorRate: errorRate)
+        #expect(clean.corrected == x && clean.iterations == 0)
+        let hopeless = SyndromeDecoder(code: code, maximumIterations: 10)
+            .decode(noisyCopy(of: x, errorRate: 0.3, using: &rng), syndrome: code.syndrome(x), errorRate: errorRate)
+        #expect(hopeless.corrected == nil)
+    }
+
+    /// The protocol's path with quasi-cyclic codes: every frame through `correct`, each
+    /// disclosing exactly its syndrome, and never batched (the lift is the vector).
+    @Test func protocolPathWithQuasiCyclicCodes() {
+        var rng = Xoshiro256(seed: 77)
+        let n = 150_000
+        let x = BitVector.random(count: n, using: &rng)
+        let y = noisyCopy(of: x, errorRate: 0.01, using: &rng)
+        let plan = SyndromeReconciliation.plan(rawKeyBits: n, errorRate: 0.01, efficiency: 1.3, frameBits: 40_000,
+                                               profile: DegreeProfile([(3, 0.6), (8, 0.3), (20, 0.1)], staircase: true),
+                                               lift: 128, codeSeed: 9)
+        #expect(plan.frames == 3)
+        let codes = plan.codes()
+        #expect(codes.allSatisfy { $0.quasiCyclic != nil })
+        #expect(SyndromeReconciliation.batches(of: codes + codes + codes + codes + codes + codes, cores: 1).allSatisfy { $0.count == 1 })
+        let syndromes = SyndromeReconciliation.syndromes(of: x, plan: plan)
+        #expect(syndromes.count == plan.totalSyndromeBits)
+        #expect(plan.totalSyndromeBits == (0..<plan.frames).map { codes[$0].checks }.reduce(0, +))
+        guard case .corrected(let corrected, _) = SyndromeReconciliation.correct(y, syndromes: syndromes, plan: plan) else {
+            Issue.record("reconciliation failed")
+            return
+        }
+        #expect(corrected == x)
+    }
+}
