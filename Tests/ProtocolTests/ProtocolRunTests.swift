@@ -48,13 +48,14 @@ struct ProtocolRunTests {
         }
     }
 
-    /// The default frames (2^20 bits) are coded with quasi-cyclic codes: a run long enough for
-    /// two such frames reconciles through the quasi-cyclic decoder and ends with equal keys.
+    /// Frames of 2^20 bits and more (the default is 2^21) are coded with quasi-cyclic codes: a
+    /// run with a 2.3-million-bit raw key reconciles through the quasi-cyclic decoder and ends
+    /// with equal keys.
     @Test func defaultFramesUseQuasiCyclicCodes() {
         #expect(ReconciliationMargin.lift(frameBits: 1 << 20) == LDPCCode.defaultLift)
         #expect(ReconciliationMargin.lift(frameBits: (1 << 20) - 1) == nil)
-        #expect(ReconciliationMargin.lift(rawKeyBits: 3_000_000, frameBits: 1 << 20) == LDPCCode.defaultLift)
-        #expect(ReconciliationMargin.lift(rawKeyBits: 900_000, frameBits: 1 << 20) == nil)
+        #expect(ReconciliationMargin.lift(rawKeyBits: 3_000_000, frameBits: 1 << 21) == LDPCCode.defaultLift)
+        #expect(ReconciliationMargin.lift(rawKeyBits: 900_000, frameBits: 1 << 21) == nil)
         let configuration = ProtocolConfiguration(rounds: 2_600_000, testFraction: 0.1, epsilonPE: 1e-2, epsilonPA: 1e-2,
                                                   verificationBits: 32)
         #expect(configuration.frameBits == ReconciliationMargin.defaultFrameBits)
