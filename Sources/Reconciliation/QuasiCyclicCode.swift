@@ -24,6 +24,10 @@ public struct QuasiCyclicStructure: Sendable, Hashable {
     let entryBlock: [Int32]
     let entryShift: [Int32]
 
+    /// The accumulator ring: `ringBlocks[c]` joins layers `c` and `c + 1` (shift 0), the last
+    /// one layer `ringBlocks.count - 1` and layer 0 (shifts 0 and 1); empty without a ring.
+    let ringBlocks: [Int32]
+
     public var entries: Int { entryBlock.count }
 
     /// The most entries in one layer.
@@ -31,16 +35,23 @@ public struct QuasiCyclicStructure: Sendable, Hashable {
 }
 
 extension LDPCCode {
-    /// The lift the protocol's quasi-cyclic codes use: sixteen vectors of sixteen lanes per
-    /// entry, fine enough that base matrices for 2^18-bit frames have about a thousand columns.
-    public static let defaultLift = 256
+    /// The lift the protocol's quasi-cyclic codes use (on frames of 2^20 bits and more, so base
+    /// matrices have at least 1,024 blocks): 64 vectors per entry and layer. Measured against
+    /// 256 and 512 on 2^20-bit frames at 2% (`bench reconcile --lift`): as good a frame error
+    /// rate, and 15–25% faster (longer contiguous runs of beliefs per entry).
+    public static let defaultLift = 1024
 
     /// Builds a quasi-cyclic code for frames of `n` bits with `m` checks, deterministically from
     /// the public `seed`.
     ///
-    /// The base matrix follows `profile` at block level: with `profile.staircase`, the first
-    /// `layers - 1` blocks have weight 2 on consecutive layers with shift 0 (Z parallel
-    /// accumulator chains, the eIRA part); the other blocks take the profile's weights, their
+    /// The base matrix follows `profile` at block level. With `profile.staircase`, one block per
+    /// full layer has weight 2 (the eIRA accumulator): block `c` joins layers `c` and `c + 1`
+    /// with shift 0, and the last joins the last full layer (shift 0) to layer 0 with shift 1, so
+    /// the Z chains link into one ring through every check of the full layers. The ring has no
+    /// ends: with open chains, a chain ending on a missing check of a partial last layer leaves
+    /// a weight-1 variable, and two channel errors on a chain's last two variables then leave a
+    /// single unsatisfied check the decoder cannot resolve (what made 2^20-bit frames at
+    /// δ = 0.5% fail about once in 60, f = 1.18). The other blocks take the profile's weights, their
     /// layers drawn from a pool in which every layer has an equal share of the edges. Block roles
     /// are shuffled, so the shortened variables and the partial last layer fall on blocks of
     /// every weight.
@@ -61,13 +72,15 @@ extension LDPCCode {
         let lastChecks = m - (mb - 1) * Z
         // Block roles: the accumulator chain, then the profile's weights (heaviest first, the
         // order shifts are chosen in).
-        let chain = profile.staircase ? min(mb - 1, nb) : 0
+        let fullLayers = lastChecks == Z ? mb : mb - 1
+        let chain = profile.staircase && fullLayers >= 2 ? min(fullLayers, nb) : 0
         var weights = profile.columnWeights(variables: nb - chain, checks: mb)
         weights.sort(by: >)
         var blockOfRole = Array(0..<nb)
         blockOfRole.shuffle(using: &rng)
-        // Layers of each role.
-        var layersOfRole: [[Int]] = (0..<chain).map { [$0, $0 + 1] }
+        // Layers of each role (the ring's link, the last chain block, goes from the last full
+        // layer back to layer 0).
+        var layersOfRole: [[Int]] = (0..<chain).map { $0 == fullLayers - 1 ? [$0, 0] : [$0, $0 + 1] }
         let randomEdges = weights.reduce(0, +)
         var pool = (0..<randomEdges).map { $0 % mb }
         var poolCount = randomEdges
@@ -94,7 +107,7 @@ extension LDPCCode {
             chosen.shuffle(using: &rng)
             layersOfRole.append(chosen)
         }
-        // Shifts, role by role: chain first (shift 0), then heaviest first.
+        // Shifts, role by role: the chain first, then heaviest first.
         var shift = [Int32](repeating: -1, count: mb * nb)
         var blocksOfLayer = [[Int32]](repeating: [], count: mb)
         var conflicts = [Int32](repeating: 0, count: Z)
@@ -102,7 +115,8 @@ extension LDPCCode {
             let j = blockOfRole[role]
             let rows = layersOfRole[role]
             for (a, ra) in rows.enumerated() {
-                var s = 0
+                // Chain blocks: shift 0, but 1 where the ring's link meets layer 0.
+                var s = role == fullLayers - 1 && a == 1 ? 1 : 0
                 if role >= chain {
                     if a == 0 {
                         s = Int.random(in: 0..<Z, using: &rng)
@@ -140,7 +154,8 @@ extension LDPCCode {
             rowStart.append(Int32(entryBlock.count))
         }
         let structure = QuasiCyclicStructure(lift: Z, blocks: nb, layers: mb, lastLayerChecks: lastChecks,
-                                             rowStart: rowStart, entryBlock: entryBlock, entryShift: entryShift)
+                                             rowStart: rowStart, entryBlock: entryBlock, entryShift: entryShift,
+                                             ringBlocks: chain == fullLayers ? (0..<chain).map { Int32(blockOfRole[$0]) } : [])
         // The same matrix written out check by check, over the frame's bits.
         var checkStart: [Int32] = [0]
         var edgeVariable: [Int32] = []
@@ -164,4 +179,39 @@ extension QuasiCyclicStructure {
     /// The decoder's belief layout: block `j` at `j * (lift + 16)`, its first sixteen slots
     /// mirrored after its end.
     var beliefStride: Int { lift + 16 }
+
+    /// The ring's checks in ring order: check `k` of layer `c` (c below the ring's length) is
+    /// at position `(lift - 1 - k) * ring + c`; the variable after position `q` (between it and
+    /// `q + 1`) is slot `lift - 1 - q / ring` of ring block `q % ring`.
+    func ringPosition(check: Int) -> Int? {
+        let ring = ringBlocks.count, layer = check / lift
+        guard ring > 0, layer < ring else { return nil }
+        return (lift - 1 - check % lift) * ring + layer
+    }
+
+    /// The ring variable after ring position `q`: its block and slot.
+    func ringVariable(after q: Int) -> (block: Int, slot: Int) {
+        let ring = ringBlocks.count
+        return (Int(ringBlocks[q % ring]), lift - 1 - q / ring)
+    }
+
+    /// Pairs up the given ring positions (an even number) along the ring so that the arcs
+    /// between partners are shortest in total (of the two ways to pair neighbours on a
+    /// cycle), and returns the positions whose following variable lies on an arc; nothing
+    /// when an arc would be longer than `longest` (a run of errors is short; a long arc
+    /// means the unsatisfied checks come from something else).
+    func ringArcs(_ positions: [Int], longest: Int) -> [Int] {
+        let sorted = positions.sorted(), length = lift * ringBlocks.count, count = sorted.count
+        guard count >= 2, count % 2 == 0 else { return [] }
+        func arcs(offset: Int) -> [(from: Int, to: Int)] {
+            stride(from: 0, to: count, by: 2).map { i in
+                let a = sorted[(i + offset) % count], b = sorted[(i + offset + 1) % count]
+                return (a, b >= a ? b : b + length)
+            }
+        }
+        let first = arcs(offset: 0), second = arcs(offset: 1)
+        let best = first.map { $0.to - $0.from }.reduce(0, +) <= second.map { $0.to - $0.from }.reduce(0, +) ? first : second
+        guard best.allSatisfy({ $0.to - $0.from <= longest }) else { return [] }
+        return best.flatMap { ($0.from..<$0.to).map { $0 % length } }
+    }
 }

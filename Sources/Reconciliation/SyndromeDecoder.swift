@@ -87,42 +87,86 @@ public struct SyndromeDecoder: Sendable {
             }
         }
         var messages = [UInt16](repeating: 0, count: qc.entries * Z)
-        let converged: Int? = qc.rowStart.withUnsafeBufferPointer { rowStart in
-            qc.entryBlock.withUnsafeBufferPointer { entryBlock in
-                qc.entryShift.withUnsafeBufferPointer { entryShift in
-                    var shape = diqkd_qc_code(lift: Int32(Z), layers: Int32(qc.layers), last_lanes: Int32(qc.lastLayerChecks),
-                                              row_start: rowStart.baseAddress, entry_block: entryBlock.baseAddress,
-                                              entry_shift: entryShift.baseAddress)
-                    return chunkBits.withUnsafeBufferPointer { bits in
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * max(1, qc.widestLayer)) { scratch in
-                            if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return 0 }
-                            for iteration in 1...maximumIterations {
-                                belief.withUnsafeMutableBufferPointer { L in
-                                    messages.withUnsafeMutableBufferPointer { R in
-                                        diqkd_qc_iteration(L.baseAddress, R.baseAddress, &shape, bits.baseAddress, scratch.baseAddress)
+        /// Hard decisions of the current beliefs, in frame order.
+        func decisions() -> BitVector {
+            var words = [UInt64](repeating: 0, count: (n + 63) / 64)
+            belief.withUnsafeBufferPointer { L in
+                var i = 0
+                for k in 0..<Z {
+                    for j in 0..<qc.blocks where i < n {
+                        if L[j * stride + k] < 0 { words[i >> 6] |= 1 << UInt64(i & 63) }
+                        i += 1
+                    }
+                }
+            }
+            return BitVector(words: words, count: n)
+        }
+        /// Runs up to `limit` iterations; the number run when the syndrome is met, else nil.
+        func iterate(_ limit: Int) -> Int? {
+            qc.rowStart.withUnsafeBufferPointer { rowStart in
+                qc.entryBlock.withUnsafeBufferPointer { entryBlock in
+                    qc.entryShift.withUnsafeBufferPointer { entryShift in
+                        var shape = diqkd_qc_code(lift: Int32(Z), layers: Int32(qc.layers), last_lanes: Int32(qc.lastLayerChecks),
+                                                  row_start: rowStart.baseAddress, entry_block: entryBlock.baseAddress,
+                                                  entry_shift: entryShift.baseAddress)
+                        return chunkBits.withUnsafeBufferPointer { bits in
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * max(1, qc.widestLayer)) { scratch in
+                                if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return 0 }
+                                for iteration in 1...max(1, limit) {
+                                    belief.withUnsafeMutableBufferPointer { L in
+                                        messages.withUnsafeMutableBufferPointer { R in
+                                            diqkd_qc_iteration(L.baseAddress, R.baseAddress, &shape, bits.baseAddress, scratch.baseAddress)
+                                        }
                                     }
+                                    if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return iteration }
                                 }
-                                if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return iteration }
+                                return nil
                             }
-                            return nil
                         }
                     }
                 }
             }
         }
-        guard let iterations = converged else { return Outcome(corrected: nil, iterations: maximumIterations) }
-        var words = [UInt64](repeating: 0, count: (n + 63) / 64)
-        belief.withUnsafeBufferPointer { L in
-            var i = 0
-            for k in 0..<Z {
-                for j in 0..<qc.blocks where i < n {
-                    if L[j * stride + k] < 0 { words[i >> 6] |= 1 << UInt64(i & 63) }
-                    i += 1
+        if let iterations = iterate(maximumIterations) { return Outcome(corrected: decisions(), iterations: iterations) }
+        // Stuck. The usual cause at these rates is a run of consecutive accumulator variables
+        // in error: every check inside the run is met, only the two at its ends are not, and
+        // their messages (from checks of 40 to 160 edges) are too weak to turn the run. When
+        // the few unsatisfied checks all lie on the accumulator ring and pair up along short
+        // arcs (at most `ringRepairArc` variables each), reverse the beliefs along those arcs
+        // and iterate again; only a decision that meets the whole syndrome counts. (Reversing
+        // long arcs was tried: it can settle on another string with the same syndrome.)
+        var spent = maximumIterations
+        for _ in 0..<Self.ringRepairs {
+            let unsatisfied = code.syndrome(decisions()) ^ syndrome
+            let checks = (0..<code.checks).filter { unsatisfied[$0] }
+            guard (1...Self.ringRepairChecks).contains(checks.count) else { break }
+            let positions = checks.compactMap { qc.ringPosition(check: $0) }
+            guard positions.count == checks.count else { break }
+            let arcs = qc.ringArcs(positions, longest: Self.ringRepairArc)
+            guard !arcs.isEmpty else { break }
+            belief.withUnsafeMutableBufferPointer { L in
+                for q in arcs {
+                    let (block, slot) = qc.ringVariable(after: q)
+                    guard slot * qc.blocks + block < n else { continue }
+                    L[block * stride + slot] = -L[block * stride + slot]
+                    if slot < 16 { L[block * stride + Z + slot] = L[block * stride + slot] }
                 }
             }
+            if let extra = iterate(Self.ringRepairIterations) {
+                return Outcome(corrected: decisions(), iterations: spent + extra)
+            }
+            spent += Self.ringRepairIterations
         }
-        return Outcome(corrected: BitVector(words: words, count: n), iterations: iterations)
+        return Outcome(corrected: nil, iterations: maximumIterations)
     }
+
+    /// Repair rounds after a quasi-cyclic decode is stuck, the most unsatisfied checks a
+    /// repair is tried for, and the iterations after each repair.
+    static let ringRepairs = 2
+    static let ringRepairChecks = 16
+    static let ringRepairIterations = 20
+    /// The longest run of accumulator variables a repair reverses.
+    static let ringRepairArc = 8
 
     /// Frames decoded together by `decode(batch:syndromes:errorRate:)`.
     public static let batchWidth = 16
