@@ -99,6 +99,7 @@ struct BoundCommandTests {
         (["bench", "toeplitz", "--method", "fourier"], "--method"),
         (["bench", "reconcile", "--decoder", "parallel"], "--decoder"),
         (["bench", "reconcile", "--iterations", "0"], "--iterations"),
+        (["bench", "reconcile", "--lift", "17"], "--lift"),
     ])
     func badFlagsExitWithTwo(arguments: [String], mentioned: String) throws {
         let result = try diqkd(arguments)
@@ -123,10 +124,11 @@ struct BoundCommandTests {
 
     /// Both decoders through the command line, on a channel easy enough that every frame decodes:
     /// the efficiency is then exactly the design efficiency (up to rounding the syndrome length up).
-    @Test(arguments: ["batch", "single"])
+    @Test(arguments: ["batch", "single", "quasi-cyclic"])
     func benchReconcileReportsEfficiencyAndFrameErrors(decoder: String) throws {
         let result = try diqkd(["bench", "reconcile", "--qber", "0.01", "--frame", "20000", "--frames", "3",
-                                "--efficiency", "1.6", "--decoder", decoder, "--json"])
+                                "--efficiency", "1.6", "--json"]
+                               + (decoder == "quasi-cyclic" ? ["--lift", "64"] : ["--decoder", decoder]))
         #expect(result.status == 0, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["benchmark"] as? String == "reconcile" && json["decoder"] as? String == decoder)
