@@ -24,7 +24,7 @@
 //   t_e = L_v - R_e,  th_e = tanh(|t_e| / 2) = (1 - e^-|t_e|) / (1 + e^-|t_e|),
 //   P = prod_e th_e (kept as mantissa and exponent, so 165-edge checks do not underflow),
 //   Q_e = P / th_e (the product over the other edges),
-//   |R_e| = 2 atanh(Q_e) = log((1 + Q_e) / (1 - Q_e)),
+//   |R_e| = 2 atanh(Q_e) = log((1 + Q_e) / (1 - Q_e)) = log((th_e + P) / (th_e - P)),
 // the sign from the other signs and the syndrome bit. th_e is kept at least tanh(x0 / 2)
 // and Q_e at most tanh(phi(x0) / 2), x0 = 2^-16 * 10: the bounds the phi table of the other
 // decoders has (its first cell), so messages stay below about 9.5.
@@ -110,17 +110,19 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
                     mantissa = _mm512_getmant_ps(mantissa, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
                 }
             }
+            // P itself (kept above 1e-30, where messages are 0 anyway, to stay clear of subnormals).
+            const __m512 product = _mm512_max_ps(_mm512_scalef_ps(mantissa, exponent), _mm512_set1_ps(1e-30f));
             for (int32_t e = first; e < last; e++) {
                 int32_t offset = 16 * q + shift_of[e];
                 if (offset >= Z) offset -= Z;
                 float *lv = L + (size_t)block_of[e] * stride + offset;
                 __m512 t = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first));
                 __m512 th = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first) + 16);
-                __m512 others = _mm512_scalef_ps(_mm512_mul_ps(mantissa, qc_reciprocal(th)), exponent);
-                others = _mm512_min_ps(others, _mm512_set1_ps(QC_Q_MAX));
-                // (A 14-bit reciprocal of 1 - Q is enough: its relative error becomes an absolute
-                // error of 6e-5 in the logarithm.)
-                __m512 magnitude = qc_log(_mm512_mul_ps(_mm512_add_ps(one, others), _mm512_rcp14_ps(_mm512_sub_ps(one, others))));
+                // (1 + Q) / (1 - Q) with Q = P / th is (th + P) / (th - P); th - P is kept at least
+                // th (1 - Q_MAX). A 14-bit reciprocal is enough: its relative error becomes an
+                // absolute error of 6e-5 in the logarithm.
+                __m512 gap = _mm512_max_ps(_mm512_sub_ps(th, product), _mm512_mul_ps(th, _mm512_set1_ps(1.0f - QC_Q_MAX)));
+                __m512 magnitude = qc_log(_mm512_mul_ps(_mm512_add_ps(th, product), _mm512_rcp14_ps(gap)));
                 __mmask16 own = _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
                 __m512 message = _mm512_mask_sub_ps(magnitude, (__mmask16)(negative ^ own), zero, magnitude);
                 // Checks past the syndrome's end (a partial last layer) send nothing.
