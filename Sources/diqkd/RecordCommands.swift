@@ -61,7 +61,7 @@ struct Postprocess: ParsableCommand {
 
     @OptionGroup var classical: FiniteSizeOptions
 
-    @Option(help: "Bits per reconciliation frame.")
+    @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @Flag(help: "Certify a key even if the space-like audit fails (the premise is then assumed, not shown).")
