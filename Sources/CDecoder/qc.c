@@ -88,15 +88,16 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
             if (!live) break;
             __mmask16 negative = syndrome[(size_t)r * chunks + q];
             __m512 mantissa = one, exponent = zero;
-            for (int32_t e = first; e < last; e++) {
+            const uint16_t *rq = R + (size_t)first * Z + 16 * q;
+            for (int32_t e = first; e < last; e++, rq += Z) {
                 int32_t offset = 16 * q + shift_of[e];
                 if (offset >= Z) offset -= Z;
                 const float *lv = L + (size_t)block_of[e] * stride + offset;
                 // Long frames keep the beliefs in L3: fetch this entry's next vector of beliefs
                 // and messages while this one is computed.
                 _mm_prefetch((const char *)(lv + 16), _MM_HINT_T0);
-                _mm_prefetch((const char *)(R + (size_t)e * Z + 16 * q + 32), _MM_HINT_T0);
-                __m512 old = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(R + (size_t)e * Z + 16 * q)));
+                _mm_prefetch((const char *)(rq + 32), _MM_HINT_T0);
+                __m512 old = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rq));
                 __m512 t = _mm512_sub_ps(_mm512_loadu_ps(lv), old);
                 negative ^= _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
                 __m512 u = qc_exp_negative(_mm512_abs_ps(t));
@@ -112,7 +113,8 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
             }
             // P itself (kept above 1e-30, where messages are 0 anyway, to stay clear of subnormals).
             const __m512 product = _mm512_max_ps(_mm512_scalef_ps(mantissa, exponent), _mm512_set1_ps(1e-30f));
-            for (int32_t e = first; e < last; e++) {
+            uint16_t *wq = R + (size_t)first * Z + 16 * q;
+            for (int32_t e = first; e < last; e++, wq += Z) {
                 int32_t offset = 16 * q + shift_of[e];
                 if (offset >= Z) offset -= Z;
                 float *lv = L + (size_t)block_of[e] * stride + offset;
@@ -127,7 +129,7 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
                 __m512 message = _mm512_mask_sub_ps(magnitude, (__mmask16)(negative ^ own), zero, magnitude);
                 // Checks past the syndrome's end (a partial last layer) send nothing.
                 message = _mm512_maskz_mov_ps(live, message);
-                _mm256_storeu_si256((__m256i *)(R + (size_t)e * Z + 16 * q), _mm512_cvtps_ph(message, _MM_FROUND_TO_NEAREST_INT));
+                _mm256_storeu_si256((__m256i *)wq, _mm512_cvtps_ph(message, _MM_FROUND_TO_NEAREST_INT));
                 _mm512_storeu_ps(lv, _mm512_add_ps(t, message));
             }
         }
