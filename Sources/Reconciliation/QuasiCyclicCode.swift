@@ -37,8 +37,9 @@ public struct QuasiCyclicStructure: Sendable, Hashable {
 extension LDPCCode {
     /// The lift the protocol's quasi-cyclic codes use (on frames of 2^20 bits and more, so base
     /// matrices have at least 1,024 blocks): 64 vectors per entry and layer. Measured against
-    /// 256 and 512 on 2^20-bit frames at 2% (`bench reconcile --lift`): as good a frame error
-    /// rate, and 15–25% faster (longer contiguous runs of beliefs per entry).
+    /// 256 and 512 on 2^20- and 2^21-bit frames at 2% (`bench reconcile --lift`): as good a
+    /// frame error rate once stuck accumulator runs are repaired (`SyndromeDecoder`), and 15–55%
+    /// faster (longer contiguous runs of beliefs per entry).
     public static let defaultLift = 1024
 
     /// Builds a quasi-cyclic code for frames of `n` bits with `m` checks, deterministically from
