@@ -53,7 +53,36 @@ public struct SyndromeDecoder: Sendable {
             layer(belief: &belief, messages: &messages, syndrome: syndrome)
             if satisfies(belief, syndrome) { return Outcome(corrected: hardDecision(belief), iterations: iteration) }
         }
+        // The ring repair of quasi-cyclic codes (see `decodeQuasiCyclic`), here on beliefs in frame order.
+        if let structure = code.quasiCyclic {
+            var spent = maximumIterations
+            for _ in 0..<Self.ringRepairs {
+                guard let bits = ringRepair(hardDecision(belief), syndrome: syndrome, structure: structure) else { break }
+                for i in bits { belief[i] = -belief[i] }
+                for extra in 1...Self.ringRepairIterations {
+                    layer(belief: &belief, messages: &messages, syndrome: syndrome)
+                    if satisfies(belief, syndrome) { return Outcome(corrected: hardDecision(belief), iterations: spent + extra) }
+                }
+                spent += Self.ringRepairIterations
+            }
+        }
         return Outcome(corrected: nil, iterations: maximumIterations)
+    }
+
+    /// The frame bits a ring repair reverses, or `nil` when the unsatisfied checks of `decision`
+    /// are too many, not all on the accumulator ring, or too far apart along it.
+    private func ringRepair(_ decision: BitVector, syndrome: BitVector, structure qc: QuasiCyclicStructure) -> [Int]? {
+        let unsatisfied = code.syndrome(decision) ^ syndrome
+        let checks = (0..<code.checks).filter { unsatisfied[$0] }
+        guard (1...Self.ringRepairChecks).contains(checks.count) else { return nil }
+        let positions = checks.compactMap { qc.ringPosition(check: $0) }
+        guard positions.count == checks.count else { return nil }
+        let bits = qc.ringArcs(positions, longest: Self.ringRepairArc).compactMap { q -> Int? in
+            let (block, slot) = qc.ringVariable(after: q)
+            let i = slot * qc.blocks + block
+            return i < code.variables ? i : nil
+        }
+        return bits.isEmpty ? nil : bits
     }
 
     /// Layered decoding of a quasi-cyclic code (`qc.c`): a base-matrix row's `lift` checks at a
@@ -137,17 +166,11 @@ public struct SyndromeDecoder: Sendable {
         // long arcs was tried: it can settle on another string with the same syndrome.)
         var spent = maximumIterations
         for _ in 0..<Self.ringRepairs {
-            let unsatisfied = code.syndrome(decisions()) ^ syndrome
-            let checks = (0..<code.checks).filter { unsatisfied[$0] }
-            guard (1...Self.ringRepairChecks).contains(checks.count) else { break }
-            let positions = checks.compactMap { qc.ringPosition(check: $0) }
-            guard positions.count == checks.count else { break }
-            let arcs = qc.ringArcs(positions, longest: Self.ringRepairArc)
-            guard !arcs.isEmpty else { break }
+            guard let bits = ringRepair(decisions(), syndrome: syndrome, structure: qc) else { break }
             belief.withUnsafeMutableBufferPointer { L in
-                for q in arcs {
-                    let (block, slot) = qc.ringVariable(after: q)
-                    guard slot * qc.blocks + block < n else { continue }
+                for i in bits {
+                    // Frame bit i = slot * blocks + block.
+                    let block = i % qc.blocks, slot = i / qc.blocks
                     L[block * stride + slot] = -L[block * stride + slot]
                     if slot < 16 { L[block * stride + Z + slot] = L[block * stride + slot] }
                 }

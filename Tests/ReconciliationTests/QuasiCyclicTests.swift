@@ -88,7 +88,7 @@ struct QuasiCyclicTests {
         let code = LDPCCode(quasiCyclicVariables: n, checks: 64 * 22, lift: 64,
                             profile: DegreeProfile([(3, 0.587), (8, 0.302), (40, 0.111)], staircase: true), seed: 3)
         let qc = try #require(code.quasiCyclic)
-        var repaired = 0, decoded = 0
+        var repaired = 0, decoded = 0, portableRepaired = 0, portableDecoded = 0
         for start in stride(from: 5, to: 1400, by: 83) {
             let x = BitVector.random(count: n, using: &rng)
             var y = x
@@ -98,6 +98,14 @@ struct QuasiCyclicTests {
             }
             let decoder = SyndromeDecoder(code: code, maximumIterations: 30)
             let outcome = decoder.decode(y, syndrome: code.syndrome(x), errorRate: p)
+            // The portable decoder (phi rule, frame-order beliefs) repairs the same way.
+            let portable = SyndromeDecoder(code: code, maximumIterations: 30, vectorised: false)
+                .decode(y, syndrome: code.syndrome(x), errorRate: p)
+            if let corrected = portable.corrected {
+                #expect(corrected == x, "portable, run at \(start)")
+                portableDecoded += 1
+                if portable.iterations >= 30 { portableRepaired += 1 }
+            }
             guard let corrected = outcome.corrected else { continue }
             #expect(corrected == x, "run at \(start)")
             decoded += 1
@@ -105,8 +113,9 @@ struct QuasiCyclicTests {
         }
         // (Measured: 15 of 17 runs stuck and repaired; the other two drifted into patterns
         // off the ring and fail.)
-        print("ring runs decoded: \(decoded) of 17, \(repaired) after a repair")
+        print("ring runs decoded: \(decoded) of 17, \(repaired) after a repair; portable \(portableDecoded), \(portableRepaired)")
         #expect(decoded >= 13 && repaired >= 10)
+        #expect(portableDecoded >= 13 && portableRepaired >= 10)
     }
 
     /// The greedy shifts leave far fewer 4-cycles than shifts drawn at random would.
