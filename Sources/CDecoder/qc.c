@@ -69,6 +69,12 @@ QC_TARGET static inline __m512 qc_log(__m512 r) {
     return _mm512_fmadd_ps(e, _mm512_set1_ps(0.69314718f), _mm512_mul_ps(p, f));
 }
 
+// Where the vector of checks 16 q ..< 16 q + 16 reads its beliefs in a block with this shift.
+static inline int32_t qc_offset(int32_t q, int32_t shift, int32_t Z) {
+    const int32_t offset = 16 * q + shift;
+    return offset >= Z ? offset - Z : offset;
+}
+
 static inline __mmask16 qc_lanes(int32_t layer, int32_t layers, int32_t chunk, int32_t last_lanes) {
     if (layer != layers - 1) return (__mmask16)0xFFFF;
     int32_t live = last_lanes - 16 * chunk;
@@ -90,9 +96,7 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
             __m512 mantissa = one, exponent = zero;
             const uint16_t *rq = R + (size_t)first * Z + 16 * q;
             for (int32_t e = first; e < last; e++, rq += Z) {
-                int32_t offset = 16 * q + shift_of[e];
-                if (offset >= Z) offset -= Z;
-                const float *lv = L + (size_t)block_of[e] * stride + offset;
+                const float *lv = L + (size_t)block_of[e] * stride + qc_offset(q, shift_of[e], Z);
                 // Long frames keep the beliefs in L3: fetch this entry's next vector of beliefs
                 // and messages while this one is computed.
                 _mm_prefetch((const char *)(lv + 16), _MM_HINT_T0);
@@ -115,9 +119,7 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
             const __m512 product = _mm512_max_ps(_mm512_scalef_ps(mantissa, exponent), _mm512_set1_ps(1e-30f));
             uint16_t *wq = R + (size_t)first * Z + 16 * q;
             for (int32_t e = first; e < last; e++, wq += Z) {
-                int32_t offset = 16 * q + shift_of[e];
-                if (offset >= Z) offset -= Z;
-                float *lv = L + (size_t)block_of[e] * stride + offset;
+                float *lv = L + (size_t)block_of[e] * stride + qc_offset(q, shift_of[e], Z);
                 __m512 t = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first));
                 __m512 th = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first) + 16);
                 // (1 + Q) / (1 - Q) with Q = P / th is (th + P) / (th - P); th - P is kept at least
@@ -152,8 +154,7 @@ int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t
             if (!live) break;
             __mmask16 parity = syndrome[(size_t)r * chunks + q];
             for (int32_t e = code->row_start[r]; e < code->row_start[r + 1]; e++) {
-                int32_t offset = 16 * q + code->entry_shift[e];
-                if (offset >= Z) offset -= Z;
+                const int32_t offset = qc_offset(q, code->entry_shift[e], Z);
                 parity ^= _mm512_cmp_ps_mask(_mm512_loadu_ps(L + (size_t)code->entry_block[e] * stride + offset), zero,
                                              _CMP_LT_OQ);
             }

@@ -181,6 +181,21 @@ extension QuasiCyclicStructure {
     /// mirrored after its end.
     var beliefStride: Int { lift + 16 }
 
+    /// Where frame bit `i` lives in that layout: slot `i / blocks` of block `i % blocks`.
+    func beliefIndex(_ i: Int) -> Int { (i % blocks) * beliefStride + i / blocks }
+
+    /// Calls `body(i, beliefIndex(i))` for the frame's `n` bits, slot by slot (no divisions).
+    @inline(__always)
+    func forEachFrameBit(_ n: Int, _ body: (Int, Int) -> Void) {
+        var i = 0
+        for k in 0..<lift {
+            for j in 0..<blocks where i < n {
+                body(i, j * beliefStride + k)
+                i += 1
+            }
+        }
+    }
+
     /// The ring's checks in ring order: check `k` of layer `c` (c below the ring's length) is
     /// at position `(lift - 1 - k) * ring + c`; the variable after position `q` (between it and
     /// `q + 1`) is slot `lift - 1 - q / ring` of ring block `q % ring`.
