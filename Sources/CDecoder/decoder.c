@@ -3,12 +3,39 @@
 // back; a check never names a variable twice, so scatters do not collide).
 #include "decoder.h"
 
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+void *diqkd_large_alloc(size_t bytes) {
+    const size_t huge = (size_t)2 << 20;
+    if (bytes == 0) bytes = 1;
+    if (bytes < huge) return calloc(1, bytes);
+    void *pointer = NULL;
+    const size_t rounded = (bytes + huge - 1) / huge * huge;
+    if (posix_memalign(&pointer, huge, rounded) != 0) return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(pointer, rounded, MADV_HUGEPAGE);
+#endif
+    memset(pointer, 0, rounded);
+    return pointer;
+}
+
+void diqkd_large_free(void *pointer, size_t bytes) {
+    (void)bytes;
+    free(pointer);
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 int diqkd_ldpc_vector_available(void) {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    // The batch and quasi-cyclic layers also use AVX-512 BW/DQ and half-precision conversions.
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("f16c");
 }
 
 __attribute__((target("avx512f")))

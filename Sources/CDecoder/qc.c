@@ -16,56 +16,59 @@
 #include <immintrin.h>
 #include <string.h>
 
-#define QC_TARGET __attribute__((target("avx512f,avx512bw,f16c")))
+#define QC_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,f16c")))
 
 // The check rule in the tanh domain, which needs one exponential per edge on the way in and
 // one logarithm per edge on the way out (the log-domain rule needs phi twice, each an
-// exponential and a logarithm; a table lookup is a gather, slow on this hardware):
-//   t_e = L_v - R_e,  th_e = tanh(|t_e| / 2) = (1 - e^-|t_e|) / (1 + e^-|t_e|),
-//   P = prod_e th_e (kept as mantissa and exponent, so 165-edge checks do not underflow),
+// exponential and a logarithm; a table lookup is a gather, slow on this hardware). With
+// u_e = e^-|t_e| (t_e = L_v - R_e) and th_e = tanh(|t_e| / 2) = (1 - u_e) / (1 + u_e):
+//   A = prod_e (1 - u_e),  B = prod_e (1 + u_e),  so  P = prod_e th_e = A / B,
 //   Q_e = P / th_e (the product over the other edges),
-//   |R_e| = 2 atanh(Q_e) = log((1 + Q_e) / (1 - Q_e)) = log((th_e + P) / (th_e - P)),
-// the sign from the other signs and the syndrome bit. th_e is kept at least tanh(x0 / 2)
-// and Q_e at most tanh(phi(x0) / 2), x0 = 2^-16 * 10: the bounds the phi table of the other
-// decoders has (its first cell), so messages stay below about 9.5.
+//   |R_e| = 2 atanh(Q_e) = log((1 + Q_e) / (1 - Q_e)) = log((S - u_e D) / (D - u_e S)),
+// where S = A + B and D = B - A (multiply numerator and denominator by B (1 - u_e)). Both
+// products are one fused multiply-add per edge and no division is needed until the way out,
+// where the ratio takes one reciprocal. A and B are rescaled together (only their ratio
+// counts) every eight edges, so 165-edge checks neither overflow nor underflow. The sign
+// comes from the other signs and the syndrome bit. u_e is kept at most (1 - th0) / (1 + th0),
+// th0 = tanh(x0 / 2), and Q_e at most tanh(phi(x0) / 2), x0 = 2^-16 * 10: the bounds the phi
+// table of the other decoders has (its first cell), so messages stay below about 9.5.
 #define QC_TH_MIN 7.6293945e-05f
 #define QC_Q_MAX 0.99984741f
+/// log2 of the largest u: log2((1 - th0) / (1 + th0)) = -2 atanh(th0) / ln 2.
+#define QC_Y_MAX (-2.2013e-04f)
+/// log2 of the smallest u (|t| above 13.8 counts as 13.8): a check's denominator D - u S stays at
+/// least about 2e-6 B, far above the rounding of D, and its messages below about 11.
+#define QC_Y_MIN (-20.0f)
 
-QC_TARGET static inline __m512 qc_exp_negative(__m512 x) {
-    // e^-x = 2^k 2^f, k = round(-x log2 e), |f| <= 1/2, 2^f by a degree-4 polynomial fitted at
-    // Chebyshev nodes (relative error 2.7e-6). Large x give 0 (scalef underflows), as they should.
-    const __m512 y = _mm512_mul_ps(x, _mm512_set1_ps(-1.44269504f));
-    const __m512 k = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m512 f = _mm512_sub_ps(y, k);
-    __m512 p = _mm512_set1_ps(9.560510206e-03f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.591703917e-02f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.402498111e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.931219677e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.999991909e-01f));
-    return _mm512_scalef_ps(p, k);
-}
+QC_TARGET static inline __m512 qc_sign_bits(void) { return _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u)); }
 
-QC_TARGET static inline __m512 qc_reciprocal(__m512 d) {
-    // 14-bit estimate and one Newton step: about 24 bits.
-    const __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+QC_TARGET static inline __m512 qc_exp_negative(__m512 t) {
+    // e^-|t| = 2^y, y = -|t| log2 e (at most QC_Y_MAX); 2^y = 2^floor(y) 2^f with f = y - floor(y)
+    // in [0, 1) (one VREDUCEPS), 2^f by a degree-4 polynomial interpolating at Chebyshev nodes
+    // (relative error 3.5e-6), and VSCALEFPS multiplies by 2^floor(y) itself. Large |t| give 0.
+    // VRANGEPS: the one of t log2 e and QC_Y_MIN of smaller magnitude, made negative.
+    __m512 y = _mm512_range_ps(_mm512_mul_ps(t, _mm512_set1_ps(1.44269504f)), _mm512_set1_ps(QC_Y_MIN), 0x0E);
+    y = _mm512_min_ps(y, _mm512_set1_ps(QC_Y_MAX));
+    const __m512 f = _mm512_reduce_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 p = _mm512_set1_ps(7.896725704e-02f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.246931558e-01f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.963247711e-01f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.999002882e-01f));
+    return _mm512_scalef_ps(p, y);
 }
 
 QC_TARGET static inline __m512 qc_log(__m512 r) {
-    // r = m 2^e with m in [0.75, 1.5); log(1 + f), f = m - 1, as f times a degree-4
-    // polynomial fitted at Chebyshev nodes (absolute error 1.0e-5: messages are used to about
-    // 1e-4, the half-precision they are stored in).
-    __m512 e = _mm512_getexp_ps(r);
-    __m512 m = _mm512_getmant_ps(r, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
-    const __mmask16 high = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.5f), _CMP_GE_OQ);
-    m = _mm512_mask_mul_ps(m, high, m, _mm512_set1_ps(0.5f));
-    e = _mm512_mask_add_ps(e, high, e, _mm512_set1_ps(1.0f));
+    // r = m 2^e with m in [0.75, 1.5) (VGETMANTPS), e = floor(log2(4 r / 3)) (the rounding of
+    // 4 r / 3 never crosses a power of two where m does not); log(1 + f), f = m - 1, as f times
+    // a degree-4 polynomial fitted at Chebyshev nodes (absolute error 1.0e-5: messages are used
+    // to about 1e-4, the half-precision they are stored in).
+    const __m512 e = _mm512_getexp_ps(_mm512_mul_ps(r, _mm512_set1_ps(1.33333333f)));
+    const __m512 m = _mm512_getmant_ps(r, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
     const __m512 f = _mm512_sub_ps(m, _mm512_set1_ps(1.0f));
-    __m512 p = _mm512_set1_ps(1.303362732e-01f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-2.568193152e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.404727670e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-5.001388950e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.998537241e-01f));
+    __m512 p = _mm512_set1_ps(-1.868043021e-01f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.413891472e-01f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-5.031158578e-01f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.999569831e-01f));
     return _mm512_fmadd_ps(e, _mm512_set1_ps(0.69314718f), _mm512_mul_ps(p, f));
 }
 
@@ -86,14 +89,18 @@ QC_TARGET
 void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const uint16_t *syndrome, float *scratch) {
     const int32_t Z = code->lift, stride = Z + 16, chunks = Z / 16, layers = code->layers, last_lanes = code->last_lanes;
     const int32_t *restrict block_of = code->entry_block, *restrict shift_of = code->entry_shift;
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    const __m512 one = _mm512_set1_ps(1.0f), sign = qc_sign_bits();
+    // Products far below the smallest normal float mean messages of 0 anyway: flush them.
+    const unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040u);
     for (int32_t r = 0; r < layers; r++) {
         const int32_t first = code->row_start[r], last = code->row_start[r + 1];
         for (int32_t q = 0; q < chunks; q++) {
             const __mmask16 live = qc_lanes(r, layers, q, last_lanes);
             if (!live) break;
-            __mmask16 negative = syndrome[(size_t)r * chunks + q];
-            __m512 mantissa = one, exponent = zero;
+            // The sign bits of `parity` collect the syndrome bit and the signs of every t_e.
+            __m512 parity = _mm512_maskz_mov_ps(syndrome[(size_t)r * chunks + q], sign);
+            __m512 A = one, B = one;
             const uint16_t *rq = R + (size_t)first * Z + 16 * q;
             for (int32_t e = first; e < last; e++, rq += Z) {
                 const float *lv = L + (size_t)block_of[e] * stride + qc_offset(q, shift_of[e], Z);
@@ -101,37 +108,44 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
                 // and messages while this one is computed.
                 _mm_prefetch((const char *)(lv + 16), _MM_HINT_T0);
                 _mm_prefetch((const char *)(rq + 32), _MM_HINT_T0);
-                __m512 old = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rq));
-                __m512 t = _mm512_sub_ps(_mm512_loadu_ps(lv), old);
-                negative ^= _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
-                __m512 u = qc_exp_negative(_mm512_abs_ps(t));
-                __m512 th = _mm512_mul_ps(_mm512_sub_ps(one, u), qc_reciprocal(_mm512_add_ps(one, u)));
-                th = _mm512_max_ps(th, _mm512_set1_ps(QC_TH_MIN));
+                const __m512 old = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)rq));
+                const __m512 t = _mm512_sub_ps(_mm512_loadu_ps(lv), old);
+                parity = _mm512_xor_ps(parity, t);
+                const __m512 u = qc_exp_negative(t);
+                A = _mm512_fnmadd_ps(A, u, A);
+                B = _mm512_fmadd_ps(B, u, B);
                 _mm512_storeu_ps(scratch + 32 * (size_t)(e - first), t);
-                _mm512_storeu_ps(scratch + 32 * (size_t)(e - first) + 16, th);
-                mantissa = _mm512_mul_ps(mantissa, th);
+                _mm512_storeu_ps(scratch + 32 * (size_t)(e - first) + 16, u);
                 if (((e - first) & 7) == 7) {
-                    exponent = _mm512_add_ps(exponent, _mm512_getexp_ps(mantissa));
-                    mantissa = _mm512_getmant_ps(mantissa, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
+                    A = _mm512_scalef_ps(A, _mm512_xor_ps(_mm512_getexp_ps(B), sign));
+                    B = _mm512_getmant_ps(B, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
                 }
             }
-            // P itself (kept above 1e-30, where messages are 0 anyway, to stay clear of subnormals).
-            const __m512 product = _mm512_max_ps(_mm512_scalef_ps(mantissa, exponent), _mm512_set1_ps(1e-30f));
+            const __m512 S = _mm512_add_ps(A, B), D = _mm512_sub_ps(B, A);
+            const int partial = live != (__mmask16)0xFFFF;
             uint16_t *wq = R + (size_t)first * Z + 16 * q;
             for (int32_t e = first; e < last; e++, wq += Z) {
                 float *lv = L + (size_t)block_of[e] * stride + qc_offset(q, shift_of[e], Z);
-                __m512 t = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first));
-                __m512 th = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first) + 16);
-                // (1 + Q) / (1 - Q) with Q = P / th is (th + P) / (th - P); th - P is kept at least
-                // th (1 - Q_MAX). A 14-bit reciprocal is enough: its relative error becomes an
-                // absolute error of 6e-5 in the logarithm.
-                __m512 gap = _mm512_max_ps(_mm512_sub_ps(th, product), _mm512_mul_ps(th, _mm512_set1_ps(1.0f - QC_Q_MAX)));
-                __m512 magnitude = qc_log(_mm512_mul_ps(_mm512_add_ps(th, product), _mm512_rcp14_ps(gap)));
-                __mmask16 own = _mm512_cmp_ps_mask(t, zero, _CMP_LT_OQ);
-                __m512 message = _mm512_mask_sub_ps(magnitude, (__mmask16)(negative ^ own), zero, magnitude);
+                const __m512 t = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first));
+                const __m512 u = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first) + 16);
+                // (1 + Q) / (1 - Q) = (S - u D) / (D - u S); the denominator is kept at least
+                // the numerator times (1 - Q_MAX) / (1 + Q_MAX). A 14-bit reciprocal is enough: its
+                // relative error becomes an absolute error of 6e-5 in the logarithm.
+                const __m512 above = _mm512_fnmadd_ps(u, D, S);
+                const __m512 below = _mm512_fnmadd_ps(u, S, D);
+                const __m512 magnitude = qc_log(_mm512_mul_ps(above, _mm512_rcp14_ps(below)));
+                // Sign bit from t xor parity (the other edges' signs and the syndrome bit), the
+                // rest from the magnitude.
+                __m512 message = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+                    _mm512_castps_si512(sign), _mm512_castps_si512(_mm512_xor_ps(t, parity)),
+                    _mm512_castps_si512(magnitude), 0xCA));
                 // Checks past the syndrome's end (a partial last layer) send nothing.
-                message = _mm512_maskz_mov_ps(live, message);
-                _mm256_storeu_si256((__m256i *)wq, _mm512_cvtps_ph(message, _MM_FROUND_TO_NEAREST_INT));
+                if (partial) message = _mm512_maskz_mov_ps(live, message);
+                // Converted in a register, then stored: on this processor (Zen 4) the fused
+                // convert-to-memory form of VCVTPS2PH costs about a quarter of the whole layer.
+                __m256i half = _mm512_cvtps_ph(message, _MM_FROUND_TO_NEAREST_INT);
+                __asm__("" : "+v"(half));
+                _mm256_storeu_si256((__m256i *)wq, half);
                 _mm512_storeu_ps(lv, _mm512_add_ps(t, message));
             }
         }
@@ -142,6 +156,7 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
             memcpy(block + Z, block, sizeof(float) * 16);
         }
     }
+    _mm_setcsr(csr);
 }
 
 QC_TARGET

@@ -28,13 +28,12 @@ extension SyndromeDecoder {
     func decodeQuasiCyclic(_ y: BitVector, syndrome: BitVector, prior: Float,
                                    structure qc: QuasiCyclicStructure) -> Outcome {
         let n = code.variables, Z = qc.lift, stride = qc.beliefStride
-        var belief = [Float](repeating: 40, count: qc.blocks * stride)
+        let beliefStorage = LargeBuffer<Float>(count: qc.blocks * stride), L = beliefStorage.buffer
+        L.update(repeating: 40)
         y.words.withUnsafeBufferPointer { words in
-            belief.withUnsafeMutableBufferPointer { L in
-                qc.forEachFrameBit(n) { i, index in L[index] = (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 ? -prior : prior }
-                for j in 0..<qc.blocks {
-                    for i in 0..<16 { L[j * stride + Z + i] = L[j * stride + i] }
-                }
+            qc.forEachFrameBit(n) { i, index in L[index] = (words[i >> 6] >> UInt64(i & 63)) & 1 == 1 ? -prior : prior }
+            for j in 0..<qc.blocks {
+                for i in 0..<16 { L[j * stride + Z + i] = L[j * stride + i] }
             }
         }
         let chunks = qc.layers * Z / 16
@@ -44,13 +43,11 @@ extension SyndromeDecoder {
                 chunkBits[t] = UInt16(truncatingIfNeeded: words[t >> 2] >> UInt64(16 * (t & 3)))
             }
         }
-        var messages = [UInt16](repeating: 0, count: qc.entries * Z)
+        let messageStorage = LargeBuffer<UInt16>(count: qc.entries * Z), R = messageStorage.buffer
         /// Hard decisions of the current beliefs, in frame order.
         func decisions() -> BitVector {
             var words = [UInt64](repeating: 0, count: (n + 63) / 64)
-            belief.withUnsafeBufferPointer { L in
-                qc.forEachFrameBit(n) { i, index in if L[index] < 0 { words[i >> 6] |= 1 << UInt64(i & 63) } }
-            }
+            qc.forEachFrameBit(n) { i, index in if L[index] < 0 { words[i >> 6] |= 1 << UInt64(i & 63) } }
             return BitVector(words: words, count: n)
         }
         /// Runs up to `limit` iterations; the number run when the syndrome is met, else nil.
@@ -63,14 +60,10 @@ extension SyndromeDecoder {
                                                   entry_shift: entryShift.baseAddress)
                         return chunkBits.withUnsafeBufferPointer { bits in
                             withUnsafeTemporaryAllocation(of: Float.self, capacity: 32 * max(1, qc.widestLayer)) { scratch in
-                                if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return 0 }
+                                if diqkd_qc_satisfied(L.baseAddress, &shape, bits.baseAddress) != 0 { return 0 }
                                 for iteration in 1...max(1, limit) {
-                                    belief.withUnsafeMutableBufferPointer { L in
-                                        messages.withUnsafeMutableBufferPointer { R in
-                                            diqkd_qc_iteration(L.baseAddress, R.baseAddress, &shape, bits.baseAddress, scratch.baseAddress)
-                                        }
-                                    }
-                                    if diqkd_qc_satisfied(belief, &shape, bits.baseAddress) != 0 { return iteration }
+                                    diqkd_qc_iteration(L.baseAddress, R.baseAddress, &shape, bits.baseAddress, scratch.baseAddress)
+                                    if diqkd_qc_satisfied(L.baseAddress, &shape, bits.baseAddress) != 0 { return iteration }
                                 }
                                 return nil
                             }
@@ -90,12 +83,10 @@ extension SyndromeDecoder {
         var spent = maximumIterations
         for _ in 0..<Self.ringRepairs {
             guard let bits = ringRepair(decisions(), syndrome: syndrome, structure: qc) else { break }
-            belief.withUnsafeMutableBufferPointer { L in
-                for i in bits {
-                    let index = qc.beliefIndex(i), slot = i / qc.blocks
-                    L[index] = -L[index]
-                    if slot < 16 { L[index + Z] = L[index] }
-                }
+            for i in bits {
+                let index = qc.beliefIndex(i), slot = i / qc.blocks
+                L[index] = -L[index]
+                if slot < 16 { L[index + Z] = L[index] }
             }
             if let extra = iterate(Self.ringRepairIterations) {
                 return Outcome(corrected: decisions(), iterations: spent + extra)
@@ -112,4 +103,19 @@ extension SyndromeDecoder {
     static let ringRepairIterations = 20
     /// The longest run of accumulator variables a repair reverses.
     static let ringRepairArc = 8
+}
+
+/// Zeroed storage from `diqkd_large_alloc` (2 MiB aligned, huge pages where offered), freed
+/// with its owner. The decoder's beliefs and messages of a long frame span thousands of pages.
+final class LargeBuffer<Element: BitwiseCopyable> {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    private let bytes: Int
+
+    init(count: Int) {
+        bytes = max(1, count) * MemoryLayout<Element>.stride
+        guard let raw = diqkd_large_alloc(bytes) else { fatalError("out of memory for \(bytes) bytes of decoder state") }
+        buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Element.self, capacity: max(1, count)), count: count)
+    }
+
+    deinit { diqkd_large_free(buffer.baseAddress, bytes) }
 }

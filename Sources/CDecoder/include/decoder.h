@@ -53,4 +53,12 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
 /// Whether the hard decisions of `L` (negative = 1) meet every existing check's syndrome bit.
 int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t *syndrome);
 
+/// Zeroed memory for a decoder's beliefs or messages, aligned to 2 MiB and, where the system
+/// offers it, backed by huge pages (a long frame's arrays span thousands of 4 KiB pages, more
+/// than the TLB holds, and a layer touches ~100 of them at once). NULL when out of memory.
+void *diqkd_large_alloc(size_t bytes);
+
+/// Frees what `diqkd_large_alloc` returned (`bytes` as passed to it).
+void diqkd_large_free(void *pointer, size_t bytes);
+
 #endif
