@@ -20,35 +20,40 @@
 
 // The check rule in the tanh domain, which needs one exponential per edge on the way in and
 // one logarithm per edge on the way out (the log-domain rule needs phi twice, each an
-// exponential and a logarithm; a table lookup is a gather, slow on this hardware). With
-// u_e = e^-|t_e| (t_e = L_v - R_e) and th_e = tanh(|t_e| / 2) = (1 - u_e) / (1 + u_e):
+// exponential and a logarithm; a table lookup is a gather, slow on this hardware).
+//
+// Beliefs and messages are in bits here: log2 of the likelihood ratio, the natural-log value
+// times log2 e. The rule is the same in any base, and base 2 is the one the hardware computes:
+// 2^-|t| and log2 need no scaling multiplication. With t_e = L_v - R_e and u_e = 2^-|t_e|,
+// th_e = tanh(|t_e| ln 2 / 2) = (1 - u_e) / (1 + u_e):
 //   A = prod_e (1 - u_e),  B = prod_e (1 + u_e),  so  P = prod_e th_e = A / B,
 //   Q_e = P / th_e (the product over the other edges),
-//   |R_e| = 2 atanh(Q_e) = log((1 + Q_e) / (1 - Q_e)) = log((S - u_e D) / (D - u_e S)),
+//   |R_e| = log2((1 + Q_e) / (1 - Q_e)) = log2((S - u_e D) / (D - u_e S)),
 // where S = A + B and D = B - A (multiply numerator and denominator by B (1 - u_e)). Both
 // products are one fused multiply-add per edge and no division is needed until the way out,
 // where the ratio takes one reciprocal. A and B are rescaled together (only their ratio
-// counts) every eight edges, so 165-edge checks neither overflow nor underflow. The sign
-// comes from the other signs and the syndrome bit. u_e is kept at most (1 - th0) / (1 + th0),
-// th0 = tanh(x0 / 2), and Q_e at most tanh(phi(x0) / 2), x0 = 2^-16 * 10: the bounds the phi
-// table of the other decoders has (its first cell), so messages stay below about 9.5.
-#define QC_TH_MIN 7.6293945e-05f
-#define QC_Q_MAX 0.99984741f
-/// log2 of the largest u: log2((1 - th0) / (1 + th0)) = -2 atanh(th0) / ln 2.
-#define QC_Y_MAX (-2.2013e-04f)
-/// log2 of the smallest u (|t| above 13.8 counts as 13.8): a check's denominator D - u S stays at
-/// least about 2e-6 B, far above the rounding of D, and its messages below about 11.
-#define QC_Y_MIN (-20.0f)
+// counts) every 32 edges, so B stays below 2^33 on checks of any degree; A, at most B, can
+// underflow to 0 only when several edges are near t = 0, and then every message is 0 anyway. The sign
+// comes from the other signs and the syndrome bit.
+//
+// Bounds. |t| counts as at most QC_T_MAX bits, so P < 1 - 2^-19 and D > 2^-19 B. D - u_e S is
+// a difference of terms of size B; its rounding (~1e-7 B) matters only when it is tiny, which
+// happens when t_e is near 0 and the other edges are all nearly certain. It is kept at least
+// QC_BELOW_MIN D: far below any value that arises otherwise, and enough to keep the ratio
+// positive and finite (messages stay below about 36 bits; half precision holds 65504).
+#define QC_T_MAX 20.0f
+#define QC_BELOW_MIN 9.5367432e-07f
 
 QC_TARGET static inline __m512 qc_sign_bits(void) { return _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u)); }
 
 QC_TARGET static inline __m512 qc_exp_negative(__m512 t) {
-    // e^-|t| = 2^y, y = -|t| log2 e (at most QC_Y_MAX); 2^y = 2^floor(y) 2^f with f = y - floor(y)
-    // in [0, 1) (one VREDUCEPS), 2^f by a degree-4 polynomial interpolating at Chebyshev nodes
-    // (relative error 3.5e-6), and VSCALEFPS multiplies by 2^floor(y) itself. Large |t| give 0.
-    // VRANGEPS: the one of t log2 e and QC_Y_MIN of smaller magnitude, made negative.
-    __m512 y = _mm512_range_ps(_mm512_mul_ps(t, _mm512_set1_ps(1.44269504f)), _mm512_set1_ps(QC_Y_MIN), 0x0E);
-    y = _mm512_min_ps(y, _mm512_set1_ps(QC_Y_MAX));
+    // u = 2^-|t| (t in bits). y = -min(|t|, QC_T_MAX) by one VRANGEPS; 2^y = 2^floor(y) 2^f with
+    // f = y - floor(y) in [0, 1) (one VREDUCEPS), 2^f by a cubic interpolating at Chebyshev nodes
+    // (relative error 1.0e-4, far below the half precision messages are kept in), and VSCALEFPS
+    // multiplies by 2^floor(y). The cubic is below 2^f at both ends of [0, 1) (0.99990 at 0,
+    // 1.99988 at 1), so u stays below 0.99995 even for t = 0: 1 - u never vanishes
+    // (diqkd_qc_exp2_negative_for_tests lets the tests check it).
+    const __m512 y = _mm512_range_ps(t, _mm512_set1_ps(QC_T_MAX), 0x0E);
     const __m512 f = _mm512_reduce_ps(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     __m512 p = _mm512_set1_ps(7.896725704e-02f);
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.246931558e-01f));
@@ -57,19 +62,19 @@ QC_TARGET static inline __m512 qc_exp_negative(__m512 t) {
     return _mm512_scalef_ps(p, y);
 }
 
-QC_TARGET static inline __m512 qc_log(__m512 r) {
-    // r = m 2^e with m in [0.75, 1.5) (VGETMANTPS), e = floor(log2(4 r / 3)) (the rounding of
-    // 4 r / 3 never crosses a power of two where m does not); log(1 + f), f = m - 1, as f times
-    // a degree-4 polynomial fitted at Chebyshev nodes (absolute error 1.0e-5: messages are used
-    // to about 1e-4, the half-precision they are stored in).
-    const __m512 e = _mm512_getexp_ps(_mm512_mul_ps(r, _mm512_set1_ps(1.33333333f)));
-    const __m512 m = _mm512_getmant_ps(r, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
-    const __m512 f = _mm512_sub_ps(m, _mm512_set1_ps(1.0f));
-    __m512 p = _mm512_set1_ps(-1.868043021e-01f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(3.413891472e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-5.031158578e-01f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.999569831e-01f));
-    return _mm512_fmadd_ps(e, _mm512_set1_ps(0.69314718f), _mm512_mul_ps(p, f));
+QC_TARGET static inline __m512 qc_log2(__m512 r43) {
+    // log2 r from r43 = 4 r / 3: r = m 2^e with m in [0.75, 1.5) has r43 = (4 m / 3) 2^e with
+    // 4 m / 3 in [1, 2), so e = VGETEXPPS(r43) and m = 0.75 VGETMANTPS(r43); f = m - 1 in one
+    // fused multiply-add, and log2(1 + f) = f p(f), p a cubic fitted to log2(1 + f) / f on
+    // [-0.25, 0.5) (absolute error 3.9e-4 bits at the far end, relative error below 1e-4 near
+    // f = 0, where the small messages are).
+    const __m512 e = _mm512_getexp_ps(r43);
+    const __m512 f = _mm512_fmsub_ps(_mm512_getmant_ps(r43, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero), _mm512_set1_ps(0.75f),
+                                     _mm512_set1_ps(1.0f));
+    __m512 p = _mm512_set1_ps(0.3914573145f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(-0.7359495193f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.444949067f));
+    return _mm512_fmadd_ps(p, f, e);
 }
 
 // Where the vector of checks 16 q ..< 16 q + 16 reads its beliefs in a block with this shift.
@@ -116,24 +121,27 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
                 B = _mm512_fmadd_ps(B, u, B);
                 _mm512_storeu_ps(scratch + 32 * (size_t)(e - first), t);
                 _mm512_storeu_ps(scratch + 32 * (size_t)(e - first) + 16, u);
-                if (((e - first) & 7) == 7) {
+                if (((e - first) & 31) == 31) {
                     A = _mm512_scalef_ps(A, _mm512_xor_ps(_mm512_getexp_ps(B), sign));
                     B = _mm512_getmant_ps(B, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero);
                 }
             }
             const __m512 S = _mm512_add_ps(A, B), D = _mm512_sub_ps(B, A);
+            const __m512 third = _mm512_set1_ps(1.33333333f);
+            const __m512 S43 = _mm512_mul_ps(S, third), D43 = _mm512_mul_ps(D, third);
+            const __m512 floor = _mm512_mul_ps(D, _mm512_set1_ps(QC_BELOW_MIN));
             const int partial = live != (__mmask16)0xFFFF;
             uint16_t *wq = R + (size_t)first * Z + 16 * q;
             for (int32_t e = first; e < last; e++, wq += Z) {
                 float *lv = L + (size_t)block_of[e] * stride + qc_offset(q, shift_of[e], Z);
                 const __m512 t = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first));
                 const __m512 u = _mm512_loadu_ps(scratch + 32 * (size_t)(e - first) + 16);
-                // (1 + Q) / (1 - Q) = (S - u D) / (D - u S); the denominator is kept at least
-                // the numerator times (1 - Q_MAX) / (1 + Q_MAX). A 14-bit reciprocal is enough: its
-                // relative error becomes an absolute error of 6e-5 in the logarithm.
-                const __m512 above = _mm512_fnmadd_ps(u, D, S);
-                const __m512 below = _mm512_fnmadd_ps(u, S, D);
-                const __m512 magnitude = qc_log(_mm512_mul_ps(above, _mm512_rcp14_ps(below)));
+                // (1 + Q) / (1 - Q) = (S - u D) / (D - u S), the numerator times 4/3 for qc_log2.
+                // The denominator is kept at least D 2^-12 (see QC_BELOW_MIN). A 14-bit reciprocal
+                // is enough: its relative error becomes an absolute error of 9e-5 bits.
+                const __m512 above = _mm512_fnmadd_ps(u, D43, S43);
+                const __m512 below = _mm512_max_ps(_mm512_fnmadd_ps(u, S, D), floor);
+                const __m512 magnitude = qc_log2(_mm512_mul_ps(above, _mm512_rcp14_ps(below)));
                 // Sign bit from t xor parity (the other edges' signs and the syndrome bit), the
                 // rest from the magnitude.
                 __m512 message = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
@@ -160,6 +168,16 @@ void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const 
 }
 
 QC_TARGET
+float diqkd_qc_exp2_negative_for_tests(float t) {
+    return _mm_cvtss_f32(_mm512_castps512_ps128(qc_exp_negative(_mm512_set1_ps(t))));
+}
+
+QC_TARGET
+float diqkd_qc_log2_for_tests(float r) {
+    return _mm_cvtss_f32(_mm512_castps512_ps128(qc_log2(_mm512_mul_ps(_mm512_set1_ps(r), _mm512_set1_ps(1.33333333f)))));
+}
+
+QC_TARGET
 int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t *syndrome) {
     const int32_t Z = code->lift, stride = Z + 16, chunks = Z / 16;
     const __m512 zero = _mm512_setzero_ps();
@@ -179,6 +197,8 @@ int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t
     return 1;
 }
 #else
+float diqkd_qc_exp2_negative_for_tests(float t) { (void)t; return 0; }
+float diqkd_qc_log2_for_tests(float r) { (void)r; return 0; }
 void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const uint16_t *syndrome, float *scratch) {
     (void)L; (void)R; (void)code; (void)syndrome; (void)scratch;
 }

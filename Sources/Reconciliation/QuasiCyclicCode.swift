@@ -184,14 +184,16 @@ extension QuasiCyclicStructure {
     /// Where frame bit `i` lives in that layout: slot `i / blocks` of block `i % blocks`.
     func beliefIndex(_ i: Int) -> Int { (i % blocks) * beliefStride + i / blocks }
 
-    /// Calls `body(i, beliefIndex(i))` for the frame's `n` bits, slot by slot (no divisions).
+    /// Calls `body(i, beliefIndex(i))` for the frame's `n` bits, block by block (no divisions;
+    /// the belief indices ascend, so a long frame's beliefs are written or read in order).
     @inline(__always)
     func forEachFrameBit(_ n: Int, _ body: (Int, Int) -> Void) {
-        var i = 0
-        for k in 0..<lift {
-            for j in 0..<blocks where i < n {
-                body(i, j * beliefStride + k)
-                i += 1
+        for j in 0..<blocks {
+            var i = j, index = j * beliefStride
+            while i < n {
+                body(i, index)
+                i += blocks
+                index += 1
             }
         }
     }

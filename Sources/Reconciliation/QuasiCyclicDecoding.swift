@@ -23,11 +23,14 @@ extension SyndromeDecoder {
 
     /// Layered decoding of a quasi-cyclic code (`qc.c`): a base-matrix row's `lift` checks at a
     /// time, sixteen per vector, beliefs loaded and stored as contiguous vectors. The same
-    /// sum-product rule as the other decoders; shortened variables start at a belief of 40
-    /// (certainly zero), and checks past the syndrome's end in the last layer send nothing.
+    /// sum-product rule as the other decoders, in bits rather than natural units; shortened
+    /// variables start at a belief of 40 bits (certainly zero), and checks past the syndrome's
+    /// end in the last layer send nothing.
     func decodeQuasiCyclic(_ y: BitVector, syndrome: BitVector, prior: Float,
                                    structure qc: QuasiCyclicStructure) -> Outcome {
         let n = code.variables, Z = qc.lift, stride = qc.beliefStride
+        // `qc.c` works in bits (log2 likelihood ratios).
+        let prior = prior * Float(M_LOG2E)
         let beliefStorage = LargeBuffer<Float>(count: qc.blocks * stride), L = beliefStorage.buffer
         L.update(repeating: 40)
         y.words.withUnsafeBufferPointer { words in

@@ -1,3 +1,5 @@
+import CDecoder
+import Foundation
 import Testing
 import Hashing
 import Randomness
@@ -119,6 +121,30 @@ struct QuasiCyclicTests {
     }
 
     /// The greedy shifts leave far fewer 4-cycles than shifts drawn at random would.
+    /// The layer's exponential and logarithm (bits): u = 2^-|t| to a relative 1.1e-4 up to the
+    /// 20-bit cap, u below 0.99995 even at t = 0 (so 1 - u never vanishes), and log2 r to
+    /// 3e-3 bits over the ratios messages come from, exact at r = 1 to 1e-4.
+    @Test(.enabled(if: SyndromeDecoder.vectorAvailable, "the quasi-cyclic layer needs AVX-512"))
+    func layerExponentialAndLogarithm() {
+        var worstExp = 0.0, largestU = 0.0
+        for k in 0...50_000 {
+            let t = Double(k) * 0.0005 - 0.5
+            let u = Double(diqkd_qc_exp2_negative_for_tests(Float(t)))
+            worstExp = max(worstExp, abs(u / exp2(-min(abs(t), 20)) - 1))
+            if abs(t) < 0.01 { largestU = max(largestU, u) }
+        }
+        #expect(worstExp < 1.1e-4, "relative error \(worstExp)")
+        #expect(largestU < 0.99995, "u near t = 0: \(largestU)")
+        #expect(diqkd_qc_exp2_negative_for_tests(0) < 1 && diqkd_qc_exp2_negative_for_tests(-0.0) < 1)
+        var worstLog = 0.0
+        for k in 0...20_000 {
+            let r = exp2(Double(k) * 0.002)
+            worstLog = max(worstLog, abs(Double(diqkd_qc_log2_for_tests(Float(r))) - log2(r)))
+        }
+        #expect(worstLog < 3e-3, "absolute error \(worstLog) bits")
+        #expect(abs(diqkd_qc_log2_for_tests(1)) < 1e-4)
+    }
+
     @Test func shiftsAvoidFourCycles() throws {
         let profile = DegreeProfile([(3, 0.6), (8, 0.3), (20, 0.1)], staircase: true)
         let code = LDPCCode(quasiCyclicVariables: 256 * 300, checks: 256 * 30, lift: 256, profile: profile, seed: 2)

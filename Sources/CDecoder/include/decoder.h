@@ -45,10 +45,15 @@ typedef struct {
 } diqkd_qc_code;
 
 /// One layered sum-product iteration (tanh rule, computed, no table) over a quasi-cyclic code (`diqkd_ldpc_vector_available`
-/// must hold). `L`: beliefs, block j at `L + j (lift + 16)` with its first sixteen mirrored
-/// after it; `R`: half-precision messages, entry e's at `R + e lift`; `syndrome`: sixteen
+/// must hold). `L`: beliefs in bits (log2 likelihood ratios), block j at `L + j (lift + 16)`
+/// with its first sixteen mirrored after it; `R`: half-precision messages, entry e's at `R + e lift`; `syndrome`: sixteen
 /// checks per element, layer by layer; `scratch`: 32 floats per entry of the longest row.
 void diqkd_qc_iteration(float *L, uint16_t *R, const diqkd_qc_code *code, const uint16_t *syndrome, float *scratch);
+
+/// For tests (`diqkd_ldpc_vector_available` must hold): the layer's u = 2^-|t| for a belief t
+/// in bits, and its log2 r for a ratio r >= 1, each evaluated for one value.
+float diqkd_qc_exp2_negative_for_tests(float t);
+float diqkd_qc_log2_for_tests(float r);
 
 /// Whether the hard decisions of `L` (negative = 1) meet every existing check's syndrome bit.
 int diqkd_qc_satisfied(const float *L, const diqkd_qc_code *code, const uint16_t *syndrome);
