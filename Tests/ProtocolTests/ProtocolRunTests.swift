@@ -56,6 +56,11 @@ struct ProtocolRunTests {
         #expect(ReconciliationMargin.lift(frameBits: (1 << 20) - 1) == nil)
         #expect(ReconciliationMargin.lift(rawKeyBits: 3_000_000, frameBits: 1 << 21) == LDPCCode.defaultLift)
         #expect(ReconciliationMargin.lift(rawKeyBits: 900_000, frameBits: 1 << 21) == nil)
+        // Each construction with the profile its table was measured with.
+        #expect(ReconciliationMargin.profile(errorRate: 0.02, frameBits: 1 << 20) == ReconciliationMargin.quasiCyclicProfile)
+        #expect(ReconciliationMargin.profile(errorRate: 0.011, frameBits: 1 << 21) == ReconciliationMargin.highRateProfile)
+        #expect(ReconciliationMargin.profile(errorRate: 0.02, frameBits: 1 << 18) == ReconciliationMargin.profile)
+        #expect(ReconciliationMargin.profile(errorRate: 0.02, frameBits: 1 << 16) == ReconciliationMargin.shortFrameProfile)
         let configuration = ProtocolConfiguration(rounds: 2_600_000, testFraction: 0.1, epsilonPE: 1e-2, epsilonPA: 1e-2,
                                                   verificationBits: 32)
         #expect(configuration.frameBits == ReconciliationMargin.defaultFrameBits)
