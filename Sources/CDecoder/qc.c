@@ -34,14 +34,14 @@
 // products are one fused multiply-add per edge and no division is needed until the way out,
 // where the ratio takes one reciprocal. A and B are rescaled together (only their ratio
 // counts) every 32 edges, so B stays below 2^33 on checks of any degree; A, at most B, can
-// underflow to 0 only when several edges are near t = 0, and then every message is 0 anyway. The sign
-// comes from the other signs and the syndrome bit.
+// underflow to 0 only when several edges are near t = 0, and then every message is 0 anyway.
+// The sign comes from the other signs and the syndrome bit.
 //
 // Bounds. |t| counts as at most QC_T_MAX bits, so P < 1 - 2^-19 and D > 2^-19 B. D - u_e S is
 // a difference of terms of size B; its rounding (~1e-7 B) matters only when it is tiny, which
 // happens when t_e is near 0 and the other edges are all nearly certain. It is kept at least
 // QC_BELOW_MIN D: far below any value that arises otherwise, and enough to keep the ratio
-// positive and finite (messages stay below about 36 bits; half precision holds 65504).
+// positive and finite (messages stay below 40 bits; half precision holds 65504).
 #define QC_T_MAX 20.0f
 #define QC_BELOW_MIN 9.5367432e-07f
 
@@ -50,7 +50,7 @@ QC_TARGET static inline __m512 qc_sign_bits(void) { return _mm512_castsi512_ps(_
 QC_TARGET static inline __m512 qc_exp_negative(__m512 t) {
     // u = 2^-|t| (t in bits). y = -min(|t|, QC_T_MAX) by one VRANGEPS; 2^y = 2^floor(y) 2^f with
     // f = y - floor(y) in [0, 1) (one VREDUCEPS), 2^f by a cubic interpolating at Chebyshev nodes
-    // (relative error 1.0e-4, far below the half precision messages are kept in), and VSCALEFPS
+    // (relative error 1.0e-4, below the half precision messages are kept in), and VSCALEFPS
     // multiplies by 2^floor(y). The cubic is below 2^f at both ends of [0, 1) (0.99990 at 0,
     // 1.99988 at 1), so u stays below 0.99995 even for t = 0: 1 - u never vanishes
     // (diqkd_qc_exp2_negative_for_tests lets the tests check it).
