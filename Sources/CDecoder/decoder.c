@@ -19,7 +19,7 @@ void *diqkd_large_alloc(size_t bytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     (void)madvise(pointer, rounded, MADV_HUGEPAGE);
 #endif
-    memset(pointer, 0, rounded);
+    memset(pointer, 0, bytes);
     return pointer;
 }
 
