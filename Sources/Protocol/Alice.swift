@@ -112,6 +112,7 @@ public struct Alice {
         guard let selection, y.count == selection.testRounds else { return abort("Bob announced the wrong number of test outputs") }
         let estimate = ParameterEstimate(selection: selection, aliceInputs: inputs, bobInputs: bobInputs,
                                          aliceOutputs: outputs, bobOutputs: y.scatter(into: selection.test),
+                                         uniformRounds: configuration.uniformRounds(test: selection.test),
                                          epsilonPE: configuration.epsilonPE)
         ledger.estimate = estimate
         let sizing = KeySizing(estimate: estimate, configuration: configuration)
@@ -163,8 +164,8 @@ public struct Alice {
     }
 
     private mutating func amplify() -> [Message] {
-        guard let estimate = ledger.estimate else { return abort("internal state lost before amplification") }
-        let length = FiniteSizeKey.length(rawKeyBits: rawKey.count, epsilonUpper: estimate.epsilonUpper,
+        guard let epsilonUpper = ledger.estimate?.epsilonUpper else { return abort("internal state lost before amplification") }
+        let length = FiniteSizeKey.length(rawKeyBits: rawKey.count, epsilonUpper: epsilonUpper,
                                           leakedBits: ledger.syndromeBits + configuration.verificationBits,
                                           epsilonPA: configuration.epsilonPA)
         guard length > 0 else { return abort("no key left after reconciliation leakage (length \(length))") }

@@ -111,6 +111,7 @@ public struct Bob {
         guard let selection, x.count == selection.testRounds else { return abort("Alice announced the wrong number of test outputs") }
         let estimate = ParameterEstimate(selection: selection, aliceInputs: aliceInputs, bobInputs: inputs,
                                          aliceOutputs: x.scatter(into: selection.test), bobOutputs: outputs,
+                                         uniformRounds: configuration.uniformRounds(test: selection.test),
                                          epsilonPE: configuration.epsilonPE)
         ledger.estimate = estimate
         let sizing = KeySizing(estimate: estimate, configuration: configuration)
@@ -187,9 +188,9 @@ public struct Bob {
     }
 
     private mutating func amplify(seed: BitVector, keyBits: Int) -> [Message] {
-        guard let estimate = ledger.estimate else { return abort("internal state lost before amplification") }
+        guard let epsilonUpper = ledger.estimate?.epsilonUpper else { return abort("internal state lost before amplification") }
         // Bob recomputes the key length from public data; a disagreement means a broken peer.
-        let expected = FiniteSizeKey.length(rawKeyBits: corrected.count, epsilonUpper: estimate.epsilonUpper,
+        let expected = FiniteSizeKey.length(rawKeyBits: corrected.count, epsilonUpper: epsilonUpper,
                                             leakedBits: syndromeBits + configuration.verificationBits,
                                             epsilonPA: configuration.epsilonPA)
         guard keyBits == expected, keyBits > 0, seed.count == corrected.count + keyBits - 1 else {

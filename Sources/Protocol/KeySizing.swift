@@ -44,32 +44,52 @@ struct KeySizing {
             profile: profile, codeSeed: 0
         ).totalSyndromeBits
         let epsilonUpper = estimate.epsilonUpper
-        predictedKeyBits = n == 0 ? 0 : FiniteSizeKey.length(
-            rawKeyBits: n, epsilonUpper: min(epsilonUpper, 1), leakedBits: predictedSyndromeBits + configuration.verificationBits,
+        predictedKeyBits = n == 0 || epsilonUpper == nil ? 0 : FiniteSizeKey.length(
+            rawKeyBits: n, epsilonUpper: min(epsilonUpper!, 1), leakedBits: predictedSyndromeBits + configuration.verificationBits,
             epsilonPA: configuration.epsilonPA)
-        let epsilonText = String(format: "%.4f", estimate.epsilonEstimate)
-        if estimate.testRounds == 0 || n == 0 {
-            abortReason = "parameter estimation: \(estimate.testRounds) test rounds and \(n) raw-key rounds are too few"
-                + KeySizing.roundsHint(estimate: estimate, configuration: configuration, efficiency: efficiency)
-        } else if epsilonUpper >= 0.25 {
-            abortReason = "parameter estimation: observed CHSH error \(epsilonText), certified bound "
-                + String(format: "%.4f", epsilonUpper) + " is not below 1/4"
-                + KeySizing.roundsHint(estimate: estimate, configuration: configuration, efficiency: efficiency)
+        let hint = KeySizing.roundsHint(estimate: estimate, configuration: configuration, designErrorRate: designErrorRate,
+                                        efficiency: efficiency)
+        if let missing = estimate.missingEstimateReason {
+            abortReason = "parameter estimation: \(missing)" + hint
+        } else if !estimate.inputUniformity.passed {
+            abortReason = "parameter estimation: " + estimate.inputUniformity.failureDescription
+        } else if n == 0 {
+            abortReason = "parameter estimation: no raw-key rounds" + hint
+        } else if let epsilonUpper, let observed = estimate.epsilonEstimate, epsilonUpper >= 0.25 {
+            abortReason = "parameter estimation: observed CHSH error " + String(format: "%.4f", observed) + ", certified bound "
+                + String(format: "%.4f", epsilonUpper) + " is not below 1/4" + hint
         } else if predictedKeyBits <= 0 {
-            abortReason = "parameter estimation: the key length would be \(predictedKeyBits) bits (CHSH error \(epsilonText))"
-                + KeySizing.roundsHint(estimate: estimate, configuration: configuration, efficiency: efficiency)
+            abortReason = "parameter estimation: the key length would be \(groupedDigits(predictedKeyBits)) bits (CHSH error "
+                + String(format: "%.4f", estimate.epsilonEstimate ?? .nan) + ")" + hint
         } else {
             abortReason = nil
         }
     }
 
     /// "; roughly N rounds would be needed", or why no number of rounds helps.
-    static func roundsHint(estimate: ParameterEstimate, configuration: ProtocolConfiguration, efficiency: Double) -> String {
-        let parameters = configuration.finiteSizeParameters(reconciliationEfficiency: efficiency)
-        guard estimate.testRounds > 0, let needed = FiniteSizePlan.minimumRounds(
-            epsilon: estimate.epsilonEstimate, delta: estimate.deltaEstimate, parameters: parameters) else {
-            return "; at the observed error rates no number of rounds gives a key"
+    ///
+    /// The estimate plans with what this run used: the code's design error rate and the
+    /// reconciliation efficiency of its frames (`--frame-bits`), the configured test fraction
+    /// and security parameters. "No number of rounds" is said only when Lemma 19's asymptotic
+    /// rate at the estimates is not positive.
+    static func roundsHint(estimate: ParameterEstimate, configuration: ProtocolConfiguration, designErrorRate: Double,
+                           efficiency: Double) -> String {
+        guard let epsilon = estimate.epsilonEstimate, let delta = estimate.deltaEstimate else {
+            return "; test more rounds (more rounds or a larger --test-fraction) so that every input pair is tested"
         }
-        return "; roughly \(needed) rounds would be needed at the observed error rates"
+        guard KeyRate.nonSignaling(epsilon: epsilon, delta: delta) > 0 else {
+            return "; at the observed error rates (CHSH error " + String(format: "%.4f", epsilon) + ", key-basis error "
+                + String(format: "%.4f", delta) + ") the asymptotic key rate is not positive, so no number of rounds gives a key"
+        }
+        let parameters = configuration.finiteSize.with(reconciliationEfficiency: efficiency)
+        guard let needed = FiniteSizePlan.minimumRounds(epsilon: epsilon, delta: max(delta, designErrorRate),
+                                                        parameters: parameters) else {
+            return "; more than 2^50 rounds would be needed at the observed error rates"
+        }
+        guard needed > configuration.rounds else {
+            return "; on average \(groupedDigits(configuration.rounds)) rounds suffice at the observed error rates, so this "
+                + "shortfall is statistical: a somewhat longer run should give a key"
+        }
+        return "; roughly \(groupedDigits(needed)) rounds would be needed at the observed error rates"
     }
 }

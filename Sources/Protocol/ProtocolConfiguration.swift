@@ -1,63 +1,68 @@
 import Foundation
+import Hashing
 import Reconciliation
 import SecurityBounds
 
-/// The parameters both parties agree on before a run.
+/// The parameters both parties agree on before a run: the finite-size parameters, the number
+/// of rounds and the reconciliation frame length.
 public struct ProtocolConfiguration: Sendable, Hashable {
+    /// The number of rounds, in ``roundsRange``.
     public var rounds: Int
-    public var mode: ProtocolMode
-    /// The fraction of rounds tested (`gamma` in spot-check mode).
-    public var testFraction: Double
-    public var epsilonPE: Double
-    public var epsilonPA: Double
-    /// `t`: verification hash length; `eps_cor = 2^-t`.
-    public var verificationBits: Int
-    /// Bits per reconciliation frame.
+    /// Mode, test fraction, security parameters and verification length (the reconciliation
+    /// efficiency there is unused: the protocol's codes decide it).
+    public var finiteSize: FiniteSizeParameters
+    /// Bits per reconciliation frame, in ``frameBitsRange``.
     public var frameBits: Int
 
-    public init(rounds: Int, mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
-                epsilonPA: Double = 5e-10, verificationBits: Int = 64, frameBits: Int = ReconciliationMargin.defaultFrameBits) {
+    /// At most 2^34 rounds: a run holds a few bits per round in memory.
+    public static let roundsRange = 1...(1 << 34)
+    /// From 1024 bits (shorter codes do not decode near capacity) to 2^30.
+    public static let frameBitsRange = 1024...(1 << 30)
+
+    public init(rounds: Int, finiteSize: FiniteSizeParameters, frameBits: Int = ReconciliationMargin.defaultFrameBits) {
         self.rounds = rounds
-        self.mode = mode
-        self.testFraction = testFraction
-        self.epsilonPE = epsilonPE
-        self.epsilonPA = epsilonPA
-        self.verificationBits = verificationBits
+        self.finiteSize = finiteSize
         self.frameBits = frameBits
     }
 
-    /// The same parameters as SecurityBounds' planner takes them.
-    public func finiteSizeParameters(reconciliationEfficiency: Double) -> FiniteSizeParameters {
-        FiniteSizeParameters(mode: mode, testFraction: testFraction, epsilonPE: epsilonPE, epsilonPA: epsilonPA,
-                             verificationBits: verificationBits, reconciliationEfficiency: reconciliationEfficiency)
+    public init(rounds: Int, mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
+                epsilonPA: Double = 5e-10, verificationBits: Int = 64, frameBits: Int = ReconciliationMargin.defaultFrameBits) {
+        self.init(rounds: rounds,
+                  finiteSize: FiniteSizeParameters(mode: mode, testFraction: testFraction, epsilonPE: epsilonPE,
+                                                   epsilonPA: epsilonPA, verificationBits: verificationBits),
+                  frameBits: frameBits)
     }
 
-    /// A parameter outside its range, named as the command line names it.
-    public struct InvalidParameter: Error, Sendable, CustomStringConvertible {
-        public let flag: String
-        public let description: String
+    public var mode: ProtocolMode {
+        get { finiteSize.mode }
+        set { finiteSize.mode = newValue }
     }
+    /// The fraction of rounds tested (`gamma` in spot-check mode).
+    public var testFraction: Double {
+        get { finiteSize.testFraction }
+        set { finiteSize.testFraction = newValue }
+    }
+    public var epsilonPE: Double { finiteSize.epsilonPE }
+    public var epsilonPA: Double { finiteSize.epsilonPA }
+    /// `t`: verification hash length; `eps_cor = 2^-t`.
+    public var verificationBits: Int { finiteSize.verificationBits }
+
+    /// The rounds whose inputs the protocol draws uniformly: every round in paper mode, the
+    /// test rounds in spot-check mode.
+    public func uniformRounds(test: BitVector) -> BitVector {
+        mode == .paper ? ~BitVector(count: test.count) : test
+    }
+
+    public typealias InvalidParameter = SecurityBounds.InvalidParameter
 
     /// Checks every range before any work is done.
     public func validate() throws(InvalidParameter) {
-        guard rounds >= 1 else { throw InvalidParameter(flag: "--rounds", description: "--rounds must be positive (got \(rounds))") }
-        guard rounds <= 1 << 34 else {
-            throw InvalidParameter(flag: "--rounds", description: "--rounds must be at most 2^34 for an in-memory run (got \(rounds))")
+        guard Self.roundsRange.contains(rounds) else {
+            throw InvalidParameter(flag: "--rounds", "must be between 1 and 2^34 = 17,179,869,184", rounds)
         }
-        guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
-            throw InvalidParameter(flag: "--test-fraction", description: "--test-fraction must be strictly between 0 and 1 (got \(testFraction))")
-        }
-        guard epsilonPE > 0, epsilonPE < 1 else {
-            throw InvalidParameter(flag: "--epsilon-pe", description: "--epsilon-pe must be strictly between 0 and 1 (got \(epsilonPE))")
-        }
-        guard epsilonPA > 0, epsilonPA < 1 else {
-            throw InvalidParameter(flag: "--epsilon-pa", description: "--epsilon-pa must be strictly between 0 and 1 (got \(epsilonPA))")
-        }
-        guard (1...1024).contains(verificationBits) else {
-            throw InvalidParameter(flag: "--verification-bits", description: "--verification-bits must be between 1 and 1024 (got \(verificationBits))")
-        }
-        guard frameBits >= 1024 else {
-            throw InvalidParameter(flag: "--frame-bits", description: "--frame-bits must be at least 1024 (got \(frameBits))")
+        try finiteSize.validate()
+        guard Self.frameBitsRange.contains(frameBits) else {
+            throw InvalidParameter(flag: "--frame-bits", "must be between 1024 and 2^30", frameBits)
         }
     }
 }

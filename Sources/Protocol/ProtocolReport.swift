@@ -7,10 +7,15 @@ public struct ProtocolReport: Sendable, Codable {
     public let rounds: Int
     public let testRounds: Int
     public let rawKeyBits: Int
-    public let epsilonEstimate: Double
-    public let epsilonUpper: Double
-    public let deltaEstimate: Double
-    public let chshValue: Double
+    /// `eps_hat`, weighted per setting pair (SECURITY-MATH §8); `null` when not every input
+    /// pair was tested (``estimateUnavailableReason`` says why).
+    @NullWhenAbsent public var epsilonEstimate: Double?
+    /// `eps_up`, the certified bound; `null` without an estimate or raw key.
+    @NullWhenAbsent public var epsilonUpper: Double?
+    /// `delta_hat`; `null` without `(0, 0)` test rounds.
+    @NullWhenAbsent public var deltaEstimate: Double?
+    /// `S = E00 + E01 + E10 - E11 = 4 - 8 eps_hat`; `null` with ``epsilonEstimate``.
+    @NullWhenAbsent public var chshValue: Double?
     public let syndromeBits: Int
     public let verificationBits: Int
     public private(set) var keyBits: Int
@@ -18,8 +23,9 @@ public struct ProtocolReport: Sendable, Codable {
     public let epsilonPA: Double
     public let epsilonSecurity: Double
     public let epsilonCorrectness: Double
-    /// Lemma 19 at the observed errors: the rate this run would approach with many more rounds.
-    public let asymptoticRate: Double
+    /// Lemma 19 at the observed errors: the rate this run would approach with many more
+    /// rounds; `null` without both estimates.
+    @NullWhenAbsent public var asymptoticRate: Double? = nil
     public private(set) var aborted: Bool
     @NullWhenAbsent public var abortReason: String?
     public let seconds: Double
@@ -34,6 +40,19 @@ public struct ProtocolReport: Sendable, Codable {
     /// `"assumed"` when the user passed `--assume-nonsignaling`), and the audit's verdict.
     @NullWhenAbsent public var premise: String?
     @NullWhenAbsent public var auditVerdict: String?
+    /// Why the estimates are `null`, if they are.
+    @NullWhenAbsent public var estimateUnavailableReason: String?
+    /// Test rounds and CHSH failures per input pair (index `2u + v`).
+    @NullWhenAbsent public var settings: SettingStatistics?
+    /// The pooled failure fraction of the test rounds, the paper's `eps_meas`, for comparison
+    /// with the weighted ``epsilonEstimate``.
+    @NullWhenAbsent public var pooledEpsilon: Double?
+    /// `k_eff`, the effective number of test rounds of the weighted estimate.
+    @NullWhenAbsent public var effectiveTestRounds: Double?
+    /// The check that inputs were chosen uniformly (``InputUniformityTest``).
+    @NullWhenAbsent public var inputUniformity: InputUniformityTest?
+    /// Statements about the data a user should see, such as a CHSH value beyond Tsirelson's bound.
+    public var warnings: [String]
 
     init(configuration: ProtocolConfiguration, ledger: Ledger, alice: PartyOutcome, bob: PartyOutcome,
          seconds: Double, stageSeconds: [String: Double], publicBits: Int) {
@@ -42,17 +61,25 @@ public struct ProtocolReport: Sendable, Codable {
         let estimate = ledger.estimate
         testRounds = estimate?.testRounds ?? 0
         rawKeyBits = estimate?.rawKeyBits ?? 0
-        epsilonEstimate = estimate?.epsilonEstimate ?? 1
-        epsilonUpper = estimate?.epsilonUpper ?? 1
-        deltaEstimate = estimate?.deltaEstimate ?? 0.5
-        chshValue = estimate?.chshValue ?? -4
+        epsilonEstimate = estimate?.epsilonEstimate
+        epsilonUpper = estimate?.epsilonUpper
+        deltaEstimate = estimate?.deltaEstimate
+        chshValue = estimate?.chshValue
         syndromeBits = ledger.syndromeBits
         verificationBits = configuration.verificationBits
         epsilonPE = configuration.epsilonPE
         epsilonPA = configuration.epsilonPA
         epsilonSecurity = configuration.epsilonPE + configuration.epsilonPA
         epsilonCorrectness = pow(2, -Double(configuration.verificationBits))
-        asymptoticRate = KeyRate.nonSignaling(epsilon: min(epsilonEstimate, 1), delta: min(deltaEstimate, 1))
+        if let epsilon = estimate?.epsilonEstimate, let delta = estimate?.deltaEstimate {
+            asymptoticRate = KeyRate.nonSignaling(epsilon: epsilon, delta: delta)
+        }
+        estimateUnavailableReason = estimate == nil ? "the run stopped before parameter estimation" : estimate?.missingEstimateReason
+        settings = estimate?.settings
+        pooledEpsilon = estimate?.settings.pooledEpsilon
+        effectiveTestRounds = estimate.flatMap { $0.settings.untestedSettings.isEmpty ? $0.settings.effectiveTestRounds : nil }
+        inputUniformity = estimate?.inputUniformity
+        warnings = estimate.map(ProtocolReport.warnings(for:)) ?? []
         var reason: String?
         if case .aborted(let r) = alice { reason = r }
         if case .aborted(let r) = bob { reason = reason ?? r }
@@ -63,10 +90,25 @@ public struct ProtocolReport: Sendable, Codable {
         self.stageSeconds = stageSeconds
         designErrorRate = ledger.designErrorRate
         reconciliationEfficiency = ledger.reconciliationEfficiency
-        if ledger.syndromeBits > 0, rawKeyBits > 0, deltaEstimate > 0, deltaEstimate < 1 {
+        if ledger.syndromeBits > 0, rawKeyBits > 0, let deltaEstimate = estimate?.deltaEstimate, deltaEstimate > 0, deltaEstimate < 1 {
             achievedEfficiency = Double(ledger.syndromeBits) / (Double(rawKeyBits) * binaryEntropy(deltaEstimate))
         }
         self.publicBits = publicBits
+    }
+
+    /// Tsirelson's bound `S <= 2 sqrt 2` holds for every quantum device; a value beyond it by
+    /// more than the sampling deviation of Appendix D (`8 xi(k_eff)` in `S`) cannot come from
+    /// quantum devices, only from non-signalling ones or from faulty data (for example test
+    /// rounds whose settings are not what the records say). Not an abort: the security claim
+    /// does not assume quantum theory.
+    static func warnings(for estimate: ParameterEstimate) -> [String] {
+        guard let s = estimate.chshValue, estimate.settings.effectiveTestRounds > 0 else { return [] }
+        let margin = 8 * ParameterEstimation.deviation(testRounds: estimate.settings.effectiveTestRounds,
+                                                       epsilonPE: estimate.epsilonPE)
+        let tsirelson = 2 * 2.0.squareRoot()
+        guard s - margin > tsirelson else { return [] }
+        return ["CHSH value S = " + String(format: "%.4f", s) + " exceeds Tsirelson's bound 2.8284 by more than its "
+                + "statistical margin " + String(format: "%.4f", margin) + ": impossible for quantum devices; check the data"]
     }
 
     /// The same report for a run whose key is withheld: marked aborted, with no key bits.

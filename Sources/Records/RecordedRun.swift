@@ -14,14 +14,22 @@ public struct RecordedRun: Sendable {
     /// Reads and validates both files.
     /// - Parameters:
     ///   - needsTestMarks: spot-check mode: Alice's file must carry the `test` column.
+    ///   - rejectsTestMarks: paper mode: a `test` column is an error, since Protocol 1 chooses
+    ///     the test rounds after the measurements and such marks mean the file was recorded in
+    ///     spot-check mode (whose mostly-`(0, 0)` inputs paper mode would misread).
     ///   - collectAudit: keep the events for ``SpaceLikeAudit``.
     ///   - progress: called with the fraction of Alice's file read so far.
-    public static func load(alice alicePath: String, bob bobPath: String, needsTestMarks: Bool, collectAudit: Bool,
+    public static func load(alice alicePath: String, bob bobPath: String, needsTestMarks: Bool, rejectsTestMarks: Bool = false,
+                            collectAudit: Bool,
                             progress: ((Double) -> Void)? = nil) throws(RecordError) -> RecordedRun {
         var aliceReader = try openRecords(alicePath)
         var bobReader = try openRecords(bobPath)
         if needsTestMarks && !aliceReader.columns.testMarks {
             throw RecordError(file: alicePath, line: 1, message: "spot-check mode needs the 'test' column in Alice's file (or use --mode paper)")
+        }
+        if rejectsTestMarks && aliceReader.columns.testMarks {
+            throw RecordError(file: alicePath, line: 1, message: "paper mode chooses the test rounds after the measurements, but this "
+                              + "file has a 'test' column (records made in spot-check mode): use --mode spot-check")
         }
         var a = Side(), b = Side()
         var audit = collectAudit ? SpaceLikeAudit() : nil

@@ -10,17 +10,28 @@ public enum ProtocolMode: String, Sendable, Hashable, CaseIterable, Codable {
     case spotCheck = "spot-check"
 }
 
-/// The classical parameters of a run that decide how much key a number of rounds gives.
+/// The classical parameters of a run that decide how much key a number of rounds gives: the
+/// one type that the planner, the protocol configuration and every command use, validated once
+/// by ``validate()``.
 public struct FiniteSizeParameters: Sendable, Hashable {
     public var mode: ProtocolMode
-    /// The fraction of rounds used for testing (`gamma` in spot-check mode).
+    /// The fraction of rounds used for testing (`gamma` in spot-check mode), in (0, 1).
     public var testFraction: Double
+    /// The failure probability of parameter estimation, in (0, 1).
     public var epsilonPE: Double
+    /// The soundness target of privacy amplification, in (0, 1).
     public var epsilonPA: Double
-    /// `t`, the length of the verification hash; `eps_cor = 2^-t`.
+    /// `t`, the length of the verification hash, in ``verificationBitsRange``; `eps_cor = 2^-t`.
     public var verificationBits: Int
-    /// `f >= 1`: syndrome bits disclosed per Shannon-minimum bit `h(delta)`.
+    /// `f`, syndrome bits disclosed per Shannon-minimum bit `h(delta)`, in
+    /// ``reconciliationEfficiencyRange`` (below 1 is impossible; above 10 no code is that poor).
     public var reconciliationEfficiency: Double
+
+    /// The verification hash lengths every command accepts: at least one bit (a run without
+    /// verification has no correctness guarantee), at most 1024 (`2^-1024` is far below any
+    /// other error term).
+    public static let verificationBitsRange = 1...1024
+    public static let reconciliationEfficiencyRange = 1.0...10.0
 
     public init(mode: ProtocolMode = .spotCheck, testFraction: Double = 0.1, epsilonPE: Double = 5e-10,
                 epsilonPA: Double = 5e-10, verificationBits: Int = 64, reconciliationEfficiency: Double = 1.2) {
@@ -34,6 +45,46 @@ public struct FiniteSizeParameters: Sendable, Hashable {
 
     /// Total soundness `eps_sec = eps_PE + eps_PA`.
     public var epsilonSecurity: Double { epsilonPE + epsilonPA }
+
+    /// A copy with another reconciliation efficiency.
+    public func with(reconciliationEfficiency f: Double) -> FiniteSizeParameters {
+        var copy = self
+        copy.reconciliationEfficiency = f
+        return copy
+    }
+
+    /// Checks every range.
+    /// - Throws: ``InvalidParameter`` naming the flag as the command line spells it.
+    public func validate() throws(InvalidParameter) {
+        guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
+            throw InvalidParameter(flag: "--test-fraction", "must be strictly between 0 and 1", testFraction)
+        }
+        guard epsilonPE.isFinite, epsilonPE > 0, epsilonPE < 1 else {
+            throw InvalidParameter(flag: "--epsilon-pe", "must be strictly between 0 and 1", epsilonPE)
+        }
+        guard epsilonPA.isFinite, epsilonPA > 0, epsilonPA < 1 else {
+            throw InvalidParameter(flag: "--epsilon-pa", "must be strictly between 0 and 1", epsilonPA)
+        }
+        guard Self.verificationBitsRange.contains(verificationBits) else {
+            throw InvalidParameter(flag: "--verification-bits", "must be between 1 and 1024", verificationBits)
+        }
+        guard reconciliationEfficiency.isFinite, Self.reconciliationEfficiencyRange.contains(reconciliationEfficiency) else {
+            throw InvalidParameter(flag: "--reconciliation-efficiency", "must be between 1 and 10", reconciliationEfficiency)
+        }
+    }
+}
+
+/// A parameter outside its documented range, named as the command line names it.
+public struct InvalidParameter: Error, Sendable, CustomStringConvertible {
+    /// The flag, such as `--test-fraction`.
+    public let flag: String
+    /// One sentence: the flag, its range and the value given (no final period).
+    public let description: String
+
+    public init<Value>(flag: String, _ requirement: String, _ value: Value) {
+        self.flag = flag
+        description = "\(flag) \(requirement) (got \(value))"
+    }
 }
 
 /// The expected outcome of a run of `rounds` rounds on boxes with errors `(eps, delta)`.

@@ -67,7 +67,9 @@ public struct PlanReport: Sendable, Codable {
     /// Lemma 19's rate per raw-key round with the assumed reconciliation efficiency,
     /// `1 - f h(delta) - log2(1 + 4 eps)`: the limit the finite-size curve approaches.
     public let asymptoticRate: Double
-    /// The asymptotic key per *round* (raw-key rounds per round times the rate).
+    /// The asymptotic key per *round* (raw-key rounds per round times the rate). With an
+    /// optimised test fraction it is the limit `gamma -> 0`: the best test fraction shrinks as
+    /// the rounds grow, so the optimised curve approaches the whole untested share.
     public let asymptoticKeyPerRound: Double
     @NullWhenAbsent public var minimumRounds: Int?
     public let points: [Point]
@@ -100,13 +102,14 @@ public struct PlanReport: Sendable, Codable {
         verificationBits = parameters.verificationBits
         reconciliationEfficiency = parameters.reconciliationEfficiency
         asymptoticRate = 1 - parameters.reconciliationEfficiency * binaryEntropy(delta) - log2(1 + 4 * epsilon)
-        let keyShare = (1 - parameters.testFraction) * (parameters.mode == .paper ? 0.25 : 1)
+        let keyShare = (optimiseTestFraction ? 1 : 1 - parameters.testFraction) * (parameters.mode == .paper ? 0.25 : 1)
         asymptoticKeyPerRound = max(0, asymptoticRate) * keyShare
         let minimum = FiniteSizePlan.minimumRounds(epsilon: epsilon, delta: delta, parameters: parameters,
                                                    optimiseTestFraction: optimiseTestFraction)
         minimumRounds = minimum
         let start = minimum.map { max(10, Int(pow(10, floor(log10(Double($0)))))) } ?? 1000
-        let range = rounds ?? start...(start * 100_000)
+        let range = rounds ?? start...max(start + 1, min(1 << 50, start.multipliedReportingOverflow(by: 100_000).overflow
+                                                                    ? 1 << 50 : start * 100_000))
         points = FiniteSizePlan.curve(from: range.lowerBound, to: range.upperBound, count: count,
                                       epsilon: epsilon, delta: delta, parameters: parameters).map { fixed in
             let p = optimiseTestFraction

@@ -55,9 +55,12 @@ public struct QuantumDeviceModel: Sendable, Hashable, Codable {
         }
     }
 
-    /// The correlator `E(u, v)` when both detectors click.
+    /// The correlator `E(u, v)` when both detectors click. Polarisation angles matter modulo
+    /// 180°, so each is reduced first (exactly, by `truncatingRemainder`): any finite angle,
+    /// however large, gives a finite correlator.
     public func correlator(u: Int, v: Int) -> Double {
-        visibility * cos(2 * (aliceAngles[u] - bobAngles[v]) * Double.pi / 180)
+        let difference = aliceAngles[u].truncatingRemainder(dividingBy: 180) - bobAngles[v].truncatingRemainder(dividingBy: 180)
+        return visibility * cos(2 * difference * Double.pi / 180)
     }
 
     /// The box `P(x, y | u, v)` the two devices implement.

@@ -36,10 +36,10 @@ struct Attack: ParsableCommand {
     @Option(help: "CHSH error eps of the honest behaviour Eve imitates (key-basis error equals eps).")
     var epsilon: Double = 0.02
 
-    @Option(help: "Rounds per run.")
+    @Option(help: "Rounds per run, 1,000 to 2,000,000 (Eve's exact analysis is quadratic in the raw key).")
     var rounds: Int = 60_000
 
-    @Option(help: "Number of protocol runs.")
+    @Option(help: "Number of protocol runs, 1 to 1000.")
     var runs: Int = 5
 
     @Option(help: "Seed of the whole study (nature, Eve, both parties): attack studies are reproducible simulations.")
@@ -68,15 +68,25 @@ struct Attack: ParsableCommand {
         switch attack {
         case "individual": chosen = .individual(epsilon: epsilon)
         case "collective":
-            guard (2...8).contains(groupBoxes) else { throw CLIError.usage("--group-boxes must be between 2 and 8.") }
+            guard (2...8).contains(groupBoxes) else {
+                throw CLIError.usage("--group-boxes must be between 2 and 8 (got \(groupBoxes)).")
+            }
             chosen = .collective(boxes: groupBoxes, epsilon: epsilon)
         default: throw CLIError.usage("--attack must be 'individual' or 'collective' (got '\(attack)').")
         }
-        guard runs >= 1 else { throw CLIError.usage("--runs must be at least 1.") }
+        guard (1...1000).contains(runs) else { throw CLIError.usage("--runs must be between 1 and 1000 (got \(runs)).") }
+        guard epsilon.isFinite, (0...0.25).contains(epsilon) else {
+            throw CLIError.usage("--epsilon must be between 0 and 0.25 (got \(epsilon)).")
+        }
         guard rounds >= 1000 && rounds <= 2_000_000 else {
             throw CLIError.usage("--rounds must be between 1,000 and 2,000,000 (Eve's exact analysis is quadratic in the raw key).")
         }
-        if let bits = hypotheticalKeyBits, bits < 1 { throw CLIError.usage("--hypothetical-key-bits must be positive.") }
+        if let bits = hypotheticalKeyBits, !(1...rounds).contains(bits) {
+            throw CLIError.usage("--hypothetical-key-bits must be between 1 and the raw key, at most --rounds = \(rounds) (got \(bits)).")
+        }
+        if attack != "collective" && groupBoxes != 2 {
+            FileHandle.standardError.write(Data("diqkd: warning: --group-boxes has no effect without --attack collective.\n".utf8))
+        }
         let configuration = ProtocolConfiguration(rounds: rounds, testFraction: testFraction, epsilonPE: epsilonPE,
                                                   epsilonPA: epsilonPA)
         do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }

@@ -81,7 +81,7 @@ struct SimulateBench: ParsableCommand {
     func run() throws {
         let configuration = ProtocolConfiguration(rounds: rounds)
         do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
-        guard (0...1).contains(visibility) else { throw CLIError.usage("--visibility must be between 0 and 1 (got \(visibility)).") }
+        guard visibility.isFinite, (0...1).contains(visibility) else { throw CLIError.usage("--visibility must be between 0 and 1 (got \(visibility)).") }
         let model = QuantumDeviceModel(visibility: visibility)
         // The devices alone: both sides measure every round with random inputs.
         var rng = Xoshiro256(seed: 1)
@@ -132,8 +132,8 @@ struct ToeplitzBench: ParsableCommand {
         guard ["auto", "blocks", "transform"].contains(method) else {
             throw CLIError.usage("--method must be 'auto', 'blocks' or 'transform' (got '\(method)').")
         }
-        guard (10...30).contains(fromLog2), (fromLog2...30).contains(toLog2), repeats >= 1 else {
-            throw CLIError.usage("need 10 <= --from-log2 <= --to-log2 <= 30 and --repeats >= 1.")
+        guard (10...30).contains(fromLog2), (fromLog2...30).contains(toLog2), (1...1000).contains(repeats) else {
+            throw CLIError.usage("need 10 <= --from-log2 <= --to-log2 <= 30 and --repeats between 1 and 1000.")
         }
         guard let backend = GF2Polynomial.Backend(rawValue: backend) else {
             throw CLIError.usage("--backend must be 'vector', 'hardware' or 'portable' (got '\(self.backend)').")
@@ -202,12 +202,19 @@ struct ReconcileBench: ParsableCommand {
         guard lift == 0 || (lift >= 16 && lift % 16 == 0) else {
             throw CLIError.usage("--lift must be 0 or a positive multiple of 16 (got \(lift)).")
         }
-        guard iterations >= 1 else { throw CLIError.usage("--iterations must be at least 1 (got \(iterations)).") }
+        guard (1...10_000).contains(iterations) else {
+            throw CLIError.usage("--iterations must be between 1 and 10000 (got \(iterations)).")
+        }
         let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber, frameBits: frame)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
-        guard frame >= 1024, frames >= 1 else { throw CLIError.usage("--frame must be at least 1024 and --frames at least 1.") }
+        guard ProtocolConfiguration.frameBitsRange.contains(frame) else {
+            throw CLIError.usage("--frame must be between 1024 and 2^30 (got \(frame)).")
+        }
+        guard (1...100_000).contains(frames) else { throw CLIError.usage("--frames must be between 1 and 100000 (got \(frames)).") }
         let f = efficiency ?? ReconciliationMargin.efficiency(errorRate: qber, frameBits: frame)
-        guard f >= 1 else { throw CLIError.usage("--efficiency must be at least 1 (got \(f)).") }
+        guard FiniteSizeParameters.reconciliationEfficiencyRange.contains(f) else {
+            throw CLIError.usage("--efficiency must be between 1 and 10 (got \(f)).")
+        }
         guard ["batch", "single"].contains(decoder) else {
             throw CLIError.usage("--decoder must be 'batch' or 'single' (got '\(decoder)').")
         }
@@ -287,7 +294,9 @@ struct PostprocessBench: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard rounds >= 1000 else { throw CLIError.usage("--rounds must be at least 1000 (got \(rounds)).") }
+        guard (1000...100_000_000).contains(rounds) else {
+            throw CLIError.usage("--rounds must be between 1,000 and 100,000,000 (got \(rounds)).")
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -344,7 +353,7 @@ struct LPBench: ParsableCommand {
         guard (1...EveLinearProgram.maximumBoxes).contains(maxBoxes) else {
             throw CLIError.usage("--max-boxes must be between 1 and \(EveLinearProgram.maximumBoxes).")
         }
-        guard (0...0.5).contains(epsilon) else { throw CLIError.usage("--epsilon must be between 0 and 0.5.") }
+        guard epsilon.isFinite, (0...0.5).contains(epsilon) else { throw CLIError.usage("--epsilon must be between 0 and 0.5 (got \(epsilon)).") }
         var backends: [EveLinearProgram.Backend] = []
         for name in solvers.split(separator: ",") {
             guard let backend = EveLinearProgram.Backend(rawValue: String(name)) else {

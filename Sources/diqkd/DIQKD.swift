@@ -18,7 +18,7 @@ struct DIQKD: ParsableCommand {
     /// (swift-argument-parser's own default is 64).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
@@ -44,4 +44,34 @@ struct CLIError: Error {
     static func usage(_ message: String) -> CLIError { CLIError(code: 2, message: message) }
     static func aborted(_ message: String) -> CLIError { CLIError(code: 3, message: message) }
     static func failure(_ message: String) -> CLIError { CLIError(code: 1, message: message) }
+}
+
+/// Joins `--flag -30,0` into `--flag=-30,0`, so that negative numbers (angles, lists) can be
+/// given the way every other value is: swift-argument-parser reads a word that starts with `-`
+/// as a flag. Only words that look like numbers are joined (`-` then a digit or `.`); no flag
+/// of diqkd has that form.
+func joiningNegativeValues(_ arguments: [String]) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < arguments.count {
+        let word = arguments[i]
+        if word == "--" {
+            out.append(contentsOf: arguments[i...])
+            break
+        }
+        if word.hasPrefix("--"), !word.contains("="), i + 1 < arguments.count, looksNegative(arguments[i + 1]) {
+            out.append("\(word)=\(arguments[i + 1])")
+            i += 2
+            continue
+        }
+        out.append(word)
+        i += 1
+    }
+    return out
+}
+
+private func looksNegative(_ word: String) -> Bool {
+    let scalars = Array(word.unicodeScalars.prefix(2))
+    guard scalars.count == 2, scalars[0] == "-" else { return false }
+    return ("0"..."9").contains(scalars[1]) || scalars[1] == "."
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Protocol
 import SecurityBounds
 import Simulation
 
@@ -78,40 +79,39 @@ struct ErrorRateOptions: ParsableArguments {
     }
 }
 
-/// Flags of the classical protocol that decide the finite-size key length.
+/// Flags of the classical protocol that decide the finite-size key length; their ranges are
+/// `FiniteSizeParameters`' and are checked there, once.
 struct FiniteSizeOptions: ParsableArguments {
     @Option(help: "Round split: 'spot-check' (key rounds use inputs 0,0) or 'paper' (Protocol 1).")
     var mode: String = ProtocolMode.spotCheck.rawValue
 
-    @Option(help: "Fraction of rounds used for testing (gamma), in (0, 1).")
+    @Option(help: "Fraction of rounds used for testing (gamma), strictly between 0 and 1.")
     var testFraction: Double = 0.1
 
-    @Option(name: .customLong("epsilon-pe"), help: "Failure probability of parameter estimation.")
+    @Option(name: .customLong("epsilon-pe"), help: "Failure probability of parameter estimation, strictly between 0 and 1.")
     var epsilonPE: Double = 5e-10
 
-    @Option(name: .customLong("epsilon-pa"), help: "Soundness target of privacy amplification.")
+    @Option(name: .customLong("epsilon-pa"), help: "Soundness target of privacy amplification, strictly between 0 and 1.")
     var epsilonPA: Double = 5e-10
 
-    @Option(help: "Length t of the verification hash; correctness error 2^-t.")
+    @Option(help: "Length t of the verification hash, 1 to 1024; correctness error 2^-t.")
     var verificationBits: Int = 64
 
-    func parameters(reconciliationEfficiency: Double) throws -> FiniteSizeParameters {
+    /// The validated parameters; throws a usage error naming the bad flag.
+    func parameters(reconciliationEfficiency: Double = 1) throws -> FiniteSizeParameters {
         guard let mode = ProtocolMode(rawValue: mode) else {
             throw CLIError.usage("--mode must be 'paper' or 'spot-check' (got '\(self.mode)').")
         }
-        guard testFraction.isFinite, testFraction > 0, testFraction < 1 else {
-            throw CLIError.usage("--test-fraction must be strictly between 0 and 1 (got \(testFraction)).")
-        }
-        guard epsilonPE > 0, epsilonPE < 1 else {
-            throw CLIError.usage("--epsilon-pe must be strictly between 0 and 1 (got \(epsilonPE)).")
-        }
-        guard epsilonPA > 0, epsilonPA < 1 else {
-            throw CLIError.usage("--epsilon-pa must be strictly between 0 and 1 (got \(epsilonPA)).")
-        }
-        guard (0...4096).contains(verificationBits) else {
-            throw CLIError.usage("--verification-bits must be between 0 and 4096 (got \(verificationBits)).")
-        }
-        return FiniteSizeParameters(mode: mode, testFraction: testFraction, epsilonPE: epsilonPE, epsilonPA: epsilonPA,
-                                    verificationBits: verificationBits, reconciliationEfficiency: reconciliationEfficiency)
+        let parameters = FiniteSizeParameters(mode: mode, testFraction: testFraction, epsilonPE: epsilonPE, epsilonPA: epsilonPA,
+                                              verificationBits: verificationBits, reconciliationEfficiency: reconciliationEfficiency)
+        do { try parameters.validate() } catch { throw CLIError.usage("\(error.description).") }
+        return parameters
+    }
+
+    /// The validated protocol configuration for `rounds` rounds and frames of `frameBits`.
+    func configuration(rounds: Int, frameBits: Int = ReconciliationMargin.defaultFrameBits) throws -> ProtocolConfiguration {
+        let configuration = ProtocolConfiguration(rounds: rounds, finiteSize: try parameters(), frameBits: frameBits)
+        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        return configuration
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SecurityBounds
 
 /// Writes machine-readable results: one JSON document on stdout.
 enum JSONOutput {
@@ -26,13 +27,5 @@ func formatted(_ value: Double, digits: Int = 6) -> String {
     String(format: "%.\(digits)g", value)
 }
 
-/// Formats an integer with thin grouping for readability.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-        out.append(c)
-    }
-    return value < 0 ? "-" + out : out
-}
+/// Formats an integer with commas between groups of three digits.
+func grouped(_ value: Int) -> String { groupedDigits(value) }

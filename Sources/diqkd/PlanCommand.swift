@@ -19,7 +19,7 @@ struct Plan: ParsableCommand {
     @OptionGroup var errors: ErrorRateOptions
     @OptionGroup var classical: FiniteSizeOptions
 
-    @Option(help: "Reconciliation efficiency f >= 1 (syndrome bits per n h(delta)); default: what the protocol's codes need at this delta.")
+    @Option(help: "Reconciliation efficiency f, 1 to 10 (syndrome bits per n h(delta)); default: what the protocol's codes need at this delta.")
     var reconciliationEfficiency: Double?
 
     @Option(help: "Smallest number of rounds on the curve (default: chosen around the minimum).")
@@ -41,20 +41,21 @@ struct Plan: ParsableCommand {
     var json = false
 
     func run() throws {
-        if let f = reconciliationEfficiency, !(f.isFinite && f >= 1) {
-            throw CLIError.usage("--reconciliation-efficiency must be at least 1 (got \(f)).")
-        }
         guard (2...10_000).contains(points) else {
             throw CLIError.usage("--points must be between 2 and 10000 (got \(points)).")
         }
-        _ = try classical.parameters(reconciliationEfficiency: 1)
+        _ = try classical.parameters(reconciliationEfficiency: reconciliationEfficiency ?? 1)
         let (epsilon, delta, _) = try errors.resolve()
         let efficiency = reconciliationEfficiency ?? ReconciliationMargin.efficiency(errorRate: delta)
         let parameters = try classical.parameters(reconciliationEfficiency: efficiency)
         var range: ClosedRange<Int>?
         if minRounds != nil || maxRounds != nil {
-            let low = minRounds ?? 1000, high = maxRounds ?? low * 100_000
-            guard low >= 1, high > low, high <= 1 << 50 else {
+            let low = minRounds ?? 1000
+            guard low >= 1, low < 1 << 50 else {
+                throw CLIError.usage("--min-rounds must be between 1 and 2^50 (got \(low)).")
+            }
+            let high = maxRounds ?? min(1 << 50, low * 100_000)
+            guard high > low, high <= 1 << 50 else {
                 throw CLIError.usage("--min-rounds and --max-rounds need 1 <= min < max <= 2^50 (got \(low) and \(high)).")
             }
             range = low...high

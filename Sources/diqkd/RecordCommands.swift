@@ -77,15 +77,13 @@ struct Postprocess: ParsableCommand {
     var json = false
 
     func run() throws {
-        let parameters = try classical.parameters(reconciliationEfficiency: 1)
-        var configuration = ProtocolConfiguration(
-            rounds: 1, mode: parameters.mode, testFraction: parameters.testFraction, epsilonPE: parameters.epsilonPE,
-            epsilonPA: parameters.epsilonPA, verificationBits: parameters.verificationBits, frameBits: frameBits)
-        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        var configuration = try classical.configuration(rounds: 1, frameBits: frameBits)
+        let parameters = configuration.finiteSize
         let progress = ProgressReporter()
         let loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: parameters.mode == .spotCheck,
+                                          rejectsTestMarks: parameters.mode == .paper,
                                           collectAudit: !assumeNonsignaling) { progress.handler("reading", $0) }
         } catch {
             throw CLIError.usage("\(error.description).")

@@ -45,11 +45,7 @@ struct Simulate: ParsableCommand {
     var json = false
 
     func run() throws {
-        let parameters = try classical.parameters(reconciliationEfficiency: 1)
-        let configuration = ProtocolConfiguration(
-            rounds: rounds, mode: parameters.mode, testFraction: parameters.testFraction, epsilonPE: parameters.epsilonPE,
-            epsilonPA: parameters.epsilonPA, verificationBits: parameters.verificationBits, frameBits: frameBits)
-        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        let configuration = try classical.configuration(rounds: rounds, frameBits: frameBits)
         let model = try device.model(defaultVisibility: 0.99)
         let folder = try OutputFolder(path: out)
         if seed != nil {
@@ -98,8 +94,16 @@ func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, to 
 private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
     print("mode \(report.mode.rawValue), \(grouped(report.rounds)) rounds: \(grouped(report.testRounds)) tested, "
           + "\(grouped(report.rawKeyBits)) raw key bits")
-    print("CHSH error eps \(formatted(report.epsilonEstimate, digits: 5)) (S = \(formatted(report.chshValue, digits: 5))), "
-          + "certified eps_up \(formatted(report.epsilonUpper, digits: 5)); key-basis error delta \(formatted(report.deltaEstimate, digits: 4))")
+    if let epsilon = report.epsilonEstimate, let s = report.chshValue {
+        let upper = report.epsilonUpper.map { ", certified eps_up \(formatted($0, digits: 5))" } ?? ""
+        let delta = report.deltaEstimate.map { "; key-basis error delta \(formatted($0, digits: 4))" } ?? ""
+        print("CHSH error eps \(formatted(epsilon, digits: 5)) (S = \(formatted(s, digits: 5)))\(upper)\(delta)")
+    } else {
+        print("CHSH error and key-basis error: not estimated (\(report.estimateUnavailableReason ?? "no test data"))")
+    }
+    for warning in report.warnings {
+        FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
+    }
     if report.syndromeBits > 0 {
         let efficiency = report.achievedEfficiency.map { ", f = \(formatted($0, digits: 3))" } ?? ""
         print("reconciliation: \(grouped(report.syndromeBits)) syndrome bits\(efficiency); verification: \(report.verificationBits) bits")
@@ -109,7 +113,7 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
     } else {
         print("key: \(grouped(report.keyBits)) bits, identical for Alice and Bob, in \(folder.path)/alice.key and bob.key")
         print("eps_sec = eps_PE + eps_PA = \(formatted(report.epsilonSecurity, digits: 3)), eps_cor = 2^-\(report.verificationBits); "
-              + "asymptotic rate at these errors \(formatted(report.asymptoticRate, digits: 4))")
+              + (report.asymptoticRate.map { "asymptotic rate at these errors \(formatted($0, digits: 4))" } ?? ""))
     }
     let stages = ["measurement", "estimation", "reconciliation", "verification", "amplification"]
         .compactMap { stage in report.stageSeconds[stage].map { "\(stage) \(String(format: "%.2f", $0)) s" } }

@@ -5,6 +5,8 @@ struct CLIResult {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// The process ended by a signal (a trap, for example), `status` then being its number.
+    var signalled = false
 
     func json() throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
@@ -44,4 +46,35 @@ func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// Runs `diqkd` with a deadline: kills it after `seconds` and reports `nil`, so a hang fails
+/// the calling test instead of the whole suite.
+func diqkd(_ arguments: [String], in directory: URL? = nil, timeout seconds: Double) throws -> CLIResult? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent("diqkd")
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let output = Collected(), errors = Collected()
+    let group = DispatchGroup()
+    for (pipe, sink) in [(out, output), (err, errors)] {
+        group.enter()
+        DispatchQueue.global().async {
+            sink.data = pipe.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+    }
+    if group.wait(timeout: .now() + seconds) == .timedOut {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return nil
+    }
+    process.waitUntilExit()
+    return CLIResult(status: process.terminationStatus, stdout: String(decoding: output.data, as: UTF8.self),
+                     stderr: String(decoding: errors.data, as: UTF8.self),
+                     signalled: process.terminationReason == .uncaughtSignal)
 }

@@ -34,7 +34,7 @@ struct ProtocolRunTests {
                 #expect(alice.count == report.keyBits)
                 #expect(report.keyBits > 0)
                 // SECURITY-MATH §4.6 recomputed from the report's own fields.
-                #expect(report.keyBits == FiniteSizeKey.length(rawKeyBits: report.rawKeyBits, epsilonUpper: report.epsilonUpper,
+                #expect(report.keyBits == FiniteSizeKey.length(rawKeyBits: report.rawKeyBits, epsilonUpper: try #require(report.epsilonUpper),
                                                                leakedBits: report.syndromeBits + report.verificationBits,
                                                                epsilonPA: report.epsilonPA))
             } else {
@@ -78,7 +78,7 @@ struct ProtocolRunTests {
             let result = SimulatedRun.run(model: QuantumDeviceModel(visibility: 0.998),
                                           configuration: smallConfiguration(rounds: 600_000), seed: seed)
             #expect(!result.report.aborted, "seed \(seed): \(result.report.abortReason ?? "")")
-            #expect(result.report.deltaEstimate > 0)
+            #expect((result.report.deltaEstimate ?? 0) > 0)
             #expect(result.report.syndromeBits > 0)
         }
     }
