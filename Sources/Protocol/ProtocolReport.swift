@@ -47,11 +47,12 @@ public struct ProtocolReport: Sendable, Codable {
         deltaEstimate = estimate?.deltaEstimate ?? 0.5
         chshValue = estimate?.chshValue ?? -4
         syndromeBits = ledger.syndromeBits
-        verificationBits = configuration.verificationBits
+        // Every verification and frame hash disclosed; `t` when the run stopped before any.
+        verificationBits = max(ledger.verificationBits, configuration.verificationBits)
         epsilonPE = configuration.epsilonPE
         epsilonPA = configuration.epsilonPA
         epsilonSecurity = configuration.epsilonPE + configuration.epsilonPA
-        epsilonCorrectness = pow(2, -Double(configuration.verificationBits))
+        epsilonCorrectness = VerificationRecovery.epsilonCorrectness(verificationBits: configuration.verificationBits)
         asymptoticRate = KeyRate.nonSignaling(epsilon: min(epsilonEstimate, 1), delta: min(deltaEstimate, 1))
         var reason: String?
         if case .aborted(let r) = alice { reason = r }
