@@ -13,6 +13,8 @@ public struct Alice {
         case awaitingTestOutputs
         case awaitingReconciled
         case awaitingVerified
+        /// A recovery round: frame hashes sent, waiting for the frames that differ.
+        case awaitingFrameMismatch
         case finished
     }
 
@@ -31,7 +33,13 @@ public struct Alice {
     private var selection: RoundSelection?
     private var rawKey = BitVector(count: 0)
     private var plan: SyndromeReconciliation.Plan?
+    /// Extra-syndrome messages sent so far: each gets the next attempt number, so no frame is
+    /// ever given the same extra code twice.
     private var attempt = 0
+    /// Extra-syndrome rounds since the last full set of frames was decoded or a recovery began.
+    private var retries = 0
+    /// Recovery rounds after a failed verification (``VerificationRecovery``).
+    private var recoveries = 0
     private var pendingFrames = 0
 
     /// What Alice ends with.
@@ -89,6 +97,10 @@ public struct Alice {
             return reconciliationStatus(failed: failed)
         case (.awaitingVerified, .verified):
             return amplify()
+        case (.awaitingVerified, .verificationFailed):
+            return recover()
+        case (.awaitingFrameMismatch, .frameMismatch(let frames)):
+            return resyndrome(frames: frames)
         default:
             return abort("Alice received \(message.kind) out of order")
         }
@@ -134,7 +146,8 @@ public struct Alice {
         return [.syndromes(plan: plan, bits: SyndromeReconciliation.syndromes(of: rawKey, plan: plan))]
     }
 
-    /// The most rounds of extra syndromes a failed frame gets before the run aborts.
+    /// The most rounds of extra syndromes a failed frame gets before the run aborts, counted
+    /// afresh in each recovery round.
     static let maximumRetries = 2
 
     private mutating func reconciliationStatus(failed: [Int]) -> [Message] {
@@ -142,36 +155,76 @@ public struct Alice {
         // One status bit per frame still being decoded: Bob's reply depends on his errors.
         ledger.syndromeBits += pendingFrames
         if failed.isEmpty {
+            // A fresh seed for every verification, drawn after Bob's string is fixed.
             let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: configuration.verificationBits, using: &randomness)
+            ledger.verificationBits += configuration.verificationBits
             state = .awaitingVerified
             return [.verification(seed: hash.seed, hash: hash.hash(rawKey))]
         }
         guard failed.allSatisfy({ (0..<plan.frames).contains($0) }), Set(failed).count == failed.count else {
             return abort("Bob reported invalid frame numbers")
         }
-        attempt += 1
-        guard attempt <= Alice.maximumRetries else {
+        retries += 1
+        guard retries <= Alice.maximumRetries else {
             return abort("reconciliation failed: \(failed.count) of \(plan.frames) frames did not decode after \(Alice.maximumRetries) retries")
         }
+        return extraSyndromes(frames: failed, plan: plan)
+    }
+
+    /// Extra syndrome bits for `frames`, from codes with a fresh attempt number.
+    private mutating func extraSyndromes(frames: [Int], plan: SyndromeReconciliation.Plan) -> [Message] {
+        attempt += 1
         var bits = BitVector(count: 0)
-        for k in failed {
+        for k in frames {
             let code = SyndromeReconciliation.extraCode(plan: plan, frame: k, attempt: attempt)
             bits.append(contentsOf: code.syndrome(rawKey.slice(plan.frameRange(k))))
         }
         ledger.syndromeBits += bits.count
-        pendingFrames = failed.count
-        return [.extraSyndromes(frames: failed, attempt: attempt, bits: bits)]
+        pendingFrames = frames.count
+        state = .awaitingReconciled
+        return [.extraSyndromes(frames: frames, attempt: attempt, bits: bits)]
+    }
+
+    /// Bob's corrected key differs from the raw key: hashes every frame with a fresh seed, so
+    /// Bob can say which frames to decode again (``VerificationRecovery``).
+    private mutating func recover() -> [Message] {
+        guard let plan else { return abort("internal state lost during verification") }
+        // Bob's verdict depends on his errors: one bit.
+        ledger.syndromeBits += 1
+        recoveries += 1
+        guard recoveries <= VerificationRecovery.maximumRounds else {
+            return abort(VerificationRecovery.exhaustedReason)
+        }
+        let seed = BitVector.random(count: VerificationRecovery.seedBits(plan: plan), using: &randomness)
+        let hashes = VerificationRecovery.frameHashes(of: rawKey, plan: plan, seed: seed)
+        ledger.verificationBits += hashes.count
+        state = .awaitingFrameMismatch
+        return [.frameHashes(seed: seed, hashes: hashes)]
+    }
+
+    /// Sends extra syndromes for the frames whose hashes differ.
+    private mutating func resyndrome(frames: [Int]) -> [Message] {
+        guard let plan else { return abort("internal state lost during verification") }
+        // Which frames differ depends on Bob's errors: one bit per frame.
+        ledger.syndromeBits += plan.frames
+        guard !frames.isEmpty else {
+            return abort(VerificationRecovery.unlocatedReason)
+        }
+        guard frames.allSatisfy({ (0..<plan.frames).contains($0) }), Set(frames).count == frames.count else {
+            return abort("Bob reported invalid frame numbers")
+        }
+        retries = 0
+        return extraSyndromes(frames: frames, plan: plan)
     }
 
     private mutating func amplify() -> [Message] {
         guard let epsilonUpper = ledger.estimate?.epsilonUpper else { return abort("internal state lost before amplification") }
         let length = FiniteSizeKey.length(rawKeyBits: rawKey.count, epsilonUpper: epsilonUpper,
-                                          leakedBits: ledger.syndromeBits + configuration.verificationBits,
+                                          leakedBits: ledger.syndromeBits + ledger.verificationBits,
                                           epsilonPA: configuration.epsilonPA)
         guard length > 0 else { return abort("no key left after reconciliation leakage (length \(length))") }
         let hash = ToeplitzHash.random(inputBits: rawKey.count, outputBits: length, using: &randomness)
         let key = SecretBits(hash.hash(rawKey))
-        ledger.verificationBits = configuration.verificationBits
         ledger.keyBits = length
         finish(.key(key))
         return [.privacyAmplification(seed: hash.seed, keyBits: length)]

@@ -28,6 +28,16 @@ public enum Message: Sendable {
     case verification(seed: BitVector, hash: BitVector)
     /// Bob to Alice: the hashes agree.
     case verified
+    /// Bob to Alice: the hashes differ; asks for a recovery round (``VerificationRecovery``).
+    /// The verdict is one bit about Bob's errors and counts as disclosed.
+    case verificationFailed
+    /// Alice to Bob: a fresh Toeplitz seed and each frame's hash of Alice's raw key under it,
+    /// concatenated in frame order. The hash bits are linear functions of the raw key and count
+    /// as disclosed.
+    case frameHashes(seed: BitVector, hashes: BitVector)
+    /// Bob to Alice: the frames whose hashes differ, to be decoded again. The set is one bit per
+    /// frame about Bob's errors and counts as disclosed.
+    case frameMismatch(frames: [Int])
     /// Alice to Bob: the privacy-amplification seed and the key length.
     case privacyAmplification(seed: BitVector, keyBits: Int)
     /// Either party: the protocol stops here; no key.
@@ -38,10 +48,10 @@ public enum Message: Sendable {
         switch self {
         case .testMarks(let v), .inputs(let v), .testSelection(let v), .testOutputs(let v): return v.count
         case .syndromes(_, let bits), .extraSyndromes(_, _, let bits): return bits.count
-        case .reconciliationStatus: return 0
-        case .verification(let seed, let hash): return seed.count + hash.count
+        case .reconciliationStatus, .frameMismatch: return 0
+        case .verification(let seed, let hash), .frameHashes(let seed, let hash): return seed.count + hash.count
         case .privacyAmplification(let seed, _): return seed.count + 64
-        case .begin, .verified, .abort: return 0
+        case .begin, .verified, .verificationFailed, .abort: return 0
         }
     }
 
@@ -58,6 +68,9 @@ public enum Message: Sendable {
         case .extraSyndromes: return "extraSyndromes"
         case .verification: return "verification"
         case .verified: return "verified"
+        case .verificationFailed: return "verificationFailed"
+        case .frameHashes: return "frameHashes"
+        case .frameMismatch: return "frameMismatch"
         case .privacyAmplification: return "privacyAmplification"
         case .abort: return "abort"
         }

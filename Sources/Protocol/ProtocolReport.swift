@@ -66,11 +66,12 @@ public struct ProtocolReport: Sendable, Codable {
         deltaEstimate = estimate?.deltaEstimate
         chshValue = estimate?.chshValue
         syndromeBits = ledger.syndromeBits
-        verificationBits = configuration.verificationBits
+        // Every verification and frame hash disclosed; `t` when the run stopped before any.
+        verificationBits = max(ledger.verificationBits, configuration.verificationBits)
         epsilonPE = configuration.epsilonPE
         epsilonPA = configuration.epsilonPA
         epsilonSecurity = configuration.epsilonPE + configuration.epsilonPA
-        epsilonCorrectness = pow(2, -Double(configuration.verificationBits))
+        epsilonCorrectness = VerificationRecovery.epsilonCorrectness(verificationBits: configuration.verificationBits)
         if let epsilon = estimate?.epsilonEstimate, let delta = estimate?.deltaEstimate {
             asymptoticRate = KeyRate.nonSignaling(epsilon: epsilon, delta: delta)
         }

@@ -68,6 +68,8 @@ public struct ProtocolRun {
         case .inputs, .testSelection, .testOutputs: return "estimation"
         case .syndromes, .reconciliationStatus, .extraSyndromes: return "reconciliation"
         case .verification, .verified: return party == .alice ? "amplification" : "verification"
+        case .verificationFailed, .frameHashes: return "verification"
+        case .frameMismatch: return "reconciliation"
         case .privacyAmplification: return "amplification"
         case .abort: return "estimation"
         }

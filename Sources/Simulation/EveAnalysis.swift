@@ -50,7 +50,8 @@ public enum EveAnalysis {
         var plan: SyndromeReconciliation.Plan?
         var syndromeBits = BitVector(count: 0)
         var extra: [(frames: [Int], attempt: Int, bits: BitVector)] = []
-        var verification: (seed: BitVector, hash: BitVector)?
+        var verifications: [(seed: BitVector, hash: BitVector)] = []
+        var frameHashes: [(seed: BitVector, hashes: BitVector)] = []
         var amplification: (seed: BitVector, keyBits: Int)?
         for (from, message) in transcript {
             switch message {
@@ -58,7 +59,8 @@ public enum EveAnalysis {
             case .testMarks(let t), .testSelection(let t): test = t
             case .syndromes(let p, let bits): plan = p; syndromeBits = bits
             case .extraSyndromes(let frames, let attempt, let bits): extra.append((frames, attempt, bits))
-            case .verification(let seed, let hash): verification = (seed, hash)
+            case .verification(let seed, let hash): verifications.append((seed, hash))
+            case .frameHashes(let seed, let hashes): frameHashes.append((seed, hashes))
             case .privacyAmplification(let seed, let keyBits): amplification = (seed, keyBits)
             default: break
             }
@@ -121,10 +123,23 @@ public enum EveAnalysis {
                 position += code.checks
             }
         }
-        if let verification {
+        for verification in verifications {
             let l = verification.hash.count
             for j in 0..<l {
                 addPublic(toeplitzRow(seed: verification.seed, row: j, inputBits: n, outputBits: l), value: verification.hash[j])
+            }
+        }
+        // A recovery's frame hashes: each frame's Toeplitz rows, shifted to the frame's place.
+        for round in frameHashes {
+            var position = 0
+            for k in 0..<plan.frames {
+                let range = plan.frameRange(k)
+                let hash = VerificationRecovery.frameHash(frame: k, plan: plan, seed: round.seed)
+                for j in 0..<hash.outputBits {
+                    let row = toeplitzRow(seed: hash.seed, row: j, inputBits: hash.inputBits, outputBits: hash.outputBits)
+                    addPublic(row.map { range.lowerBound + $0 }, value: round.hashes[position + j])
+                }
+                position += hash.outputBits
             }
         }
         flushPublic()

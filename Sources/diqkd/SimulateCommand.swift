@@ -112,7 +112,7 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
         print("ABORTED: \(report.abortReason ?? "")")
     } else {
         print("key: \(grouped(report.keyBits)) bits, identical for Alice and Bob, in \(folder.path)/alice.key and bob.key")
-        print("eps_sec = eps_PE + eps_PA = \(formatted(report.epsilonSecurity, digits: 3)), eps_cor = 2^-\(report.verificationBits); "
+        print("eps_sec = eps_PE + eps_PA = \(formatted(report.epsilonSecurity, digits: 3)), eps_cor = 2^-\(formatted(-log2(report.epsilonCorrectness), digits: 4)); "
               + (report.asymptoticRate.map { "asymptotic rate at these errors \(formatted($0, digits: 4))" } ?? ""))
     }
     let stages = ["measurement", "estimation", "reconciliation", "verification", "amplification"]
