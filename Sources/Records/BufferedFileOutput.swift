@@ -15,7 +15,11 @@ final class BufferedFileOutput {
     init(path: String) throws(RecordError) {
         self.path = path
         temporaryPath = path + ".partial"
-        guard let handle = fopen(temporaryPath, "w") else {
+        // Records hold each lab's outputs, from which the raw key is taken: private (0600) from
+        // the first byte, like key files.
+        unlink(temporaryPath)
+        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0, let handle = fdopen(fd, "w") else {
             throw RecordError(file: path, line: nil, message: "cannot create (\(String(cString: strerror(errno))))")
         }
         file = handle

@@ -39,6 +39,16 @@ struct Amplify: ParsableCommand {
     var out: String?
 
     func run() throws {
+        if let out {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw CLIError.usage("--out \(out) is a folder; give the key file's name.")
+            }
+            if SecretFiles.sameFile(out, input) || SecretFiles.sameFile(out, seed) {
+                throw CLIError.usage("--out \(out) is the same file as --\(SecretFiles.sameFile(out, input) ? "input" : "seed"); "
+                                     + "diqkd never overwrites its input: give another file name.")
+            }
+        }
         let inputBytes = try read(input, flag: "--input")
         let n = inputBits ?? inputBytes.count * 8
         guard n >= 1, n <= inputBytes.count * 8, n > inputBytes.count * 8 - 8 || inputBits == nil else {
@@ -75,12 +85,7 @@ struct Amplify: ParsableCommand {
             : ToeplitzHash(inputBits: n, outputBits: outputBits, seed: seedVector)
         let output = key.withBits { Data(hash.hash($0).bytesMSBFirst()) }
         if let out {
-            do {
-                try output.write(to: URL(fileURLWithPath: out), options: .atomic)
-                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: out)
-            } catch {
-                throw CLIError.failure("cannot write \(out): \(error.localizedDescription)")
-            }
+            try SecretFiles.writeAtomically([UInt8](output), to: out)
         } else {
             FileHandle.standardOutput.write(output)
         }

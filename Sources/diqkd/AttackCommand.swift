@@ -102,7 +102,7 @@ struct Attack: ParsableCommand {
             throw CLIError.usage(error.description)
         }
         progress.finish()
-        if let svg { try writeAtomically(Figures.collectiveAttacks(boxes: [2, 3, 4]), to: svg) }
+        if let svg { try writeAtomically(Figures.collectiveAttacks(boxes: [2, 3, 4]), to: svg, flag: "--svg") }
         if json {
             try JSONOutput.print(report)
             return

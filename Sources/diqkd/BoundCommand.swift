@@ -86,7 +86,7 @@ struct Bound: ParsableCommand {
             let contents: [String: Any] = ["boxes": optimum.elementBox.boxes, "weight": optimum.elementWeight,
                                            "probabilities": optimum.elementBox.probabilities]
             let data = try JSONSerialization.data(withJSONObject: contents, options: [.sortedKeys])
-            try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: element)
+            try writeAtomically(String(decoding: data, as: UTF8.self) + "\n", to: element, flag: "--element")
         }
         if json {
             try JSONOutput.print(report)

@@ -14,7 +14,11 @@ enum JSONOutput {
 }
 
 /// Writes a file atomically, so that a failure never leaves a partial file behind.
-func writeAtomically(_ text: String, to path: String) throws {
+func writeAtomically(_ text: String, to path: String, flag: String? = nil) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw CLIError.usage("\(flag.map { "\($0) " } ?? "")\(path) is a folder; give a file name.")
+    }
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {

@@ -1,55 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import Foundation
 import Hashing
 import Protocol
 
-/// The folder a run writes into. Keys are written atomically and only after verification; a
-/// run that aborts removes key files an earlier run left, so the folder never pairs a report
-/// with keys it did not produce.
+/// The folder a one-shot run (`simulate`, `postprocess`) writes its keys and report into.
+///
+/// Rules, each for a fault seen in use:
+/// - **One run at a time.** The folder is locked (`flock` on `.diqkd.lock`, which holds the
+///   owner's process ID) for the whole run; a second run is refused with that ID. The lock goes
+///   with the process, even under `kill -9`.
+/// - **Keys are private from the first byte** (``SecretFiles``): created 0600, flushed, renamed.
+/// - **A run's files appear together.** Alice's key, Bob's key and the report are staged in a
+///   private folder (`.diqkd-tmp-PID`), which is then renamed to `.diqkd-commit` — the commit
+///   point — and its files are moved to their final names. A killed run leaves either an
+///   uncommitted stage, which the next run deletes (those keys were never delivered), or a
+///   commit, which the next run finishes (``recover()``).
+/// - **Nothing is lost or clobbered.** An earlier run's keys and report are never deleted or
+///   overwritten: publishing a new result (keys, or an aborted run's report) first moves them
+///   to `earlier/<UTC time>-<PID>/`, and the command says so.
 struct OutputFolder {
     let path: String
+    /// The descriptor holding the lock; closed (and the lock released) when the process ends.
+    private let lockDescriptor: Int32
 
-    /// Creates the folder if needed; fails as a usage error when it cannot be made.
-    init(path: String) throws {
+    static let lockName = ".diqkd.lock"
+    static let commitName = ".diqkd-commit"
+    /// The names a published result may have, in publishing order.
+    static let resultNames = ["alice.key", "bob.key", "report.json"]
+
+    /// Creates the folder if needed (mode 0700), takes its lock and finishes or removes what a
+    /// killed run left.
+    /// - Parameter flag: the flag that named the folder, for messages.
+    /// - Throws: `CLIError.usage` when the path is not a usable folder or another run holds it.
+    init(path: String, flag: String = "--out") throws {
         self.path = path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CLIError.usage("--out \(path) exists and is not a folder.") }
+            guard isDirectory.boolValue else { throw CLIError.usage("\(flag) \(path) exists and is not a folder.") }
         } else {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
             } catch {
-                throw CLIError.usage("--out \(path): cannot create the folder (\(error.localizedDescription)).")
+                throw CLIError.usage("\(flag) \(path): cannot create the folder (\(error.localizedDescription)).")
             }
         }
-        guard FileManager.default.isWritableFile(atPath: path) else { throw CLIError.usage("--out \(path) is not writable.") }
+        guard access(path, W_OK | X_OK) == 0 else { throw CLIError.usage("\(flag) \(path) is not writable.") }
+        let lockPath = "\(path)/\(Self.lockName)"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw CLIError.usage("\(flag) \(path): cannot open \(lockPath) (\(String(cString: strerror(errno)))).") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            let owner = count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            throw CLIError.usage("\(flag) \(path) is in use by another diqkd run (process \(owner)); wait for it or choose another folder.")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        lockDescriptor = fd
+        try recover()
     }
 
-    func write(report: ProtocolReport, aliceKey: SecretBits?, bobKey: SecretBits?) throws {
+    /// Finishes a commit a killed run left (`.diqkd-commit`) and deletes uncommitted stages.
+    func recover() throws {
+        if FileManager.default.fileExists(atPath: "\(path)/\(Self.commitName)") { try finishCommit() }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in entries where name.hasPrefix(SecretFiles.temporaryPrefix) {
+            SecretFiles.removeTree("\(path)/\(name)")
+        }
+        SecretFiles.syncFolder(path)
+    }
+
+    /// Publishes a run's result: its report, and the keys when it produced them.
+    /// - Returns: where an earlier run's files were moved, if there were any.
+    @discardableResult
+    func publish(report: ProtocolReport, aliceKey: SecretBits?, bobKey: SecretBits?) throws -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let reportBytes: [UInt8]
+        do { reportBytes = Array(try encoder.encode(report)) + [0x0A] } catch {
+            throw CLIError.failure("cannot encode the report: \(error)")
+        }
+        let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"
+        SecretFiles.removeTree(stage)
+        guard mkdir(stage, 0o700) == 0 else { throw CLIError.failure("cannot create \(stage): \(String(cString: strerror(errno)))") }
+        var names: [String] = []
         if let aliceKey, let bobKey {
-            try writeKey(aliceKey, name: "alice.key")
-            try writeKey(bobKey, name: "bob.key")
-        } else {
-            try removeKeys()
+            try SecretFiles.create("\(stage)/alice.key", bytes: aliceKey.withBits { $0.bytesMSBFirst() })
+            try SecretFiles.create("\(stage)/bob.key", bytes: bobKey.withBits { $0.bytesMSBFirst() })
+            names = ["alice.key", "bob.key"]
         }
-        try writeAtomically(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n", to: "\(path)/report.json")
+        try SecretFiles.create("\(stage)/report.json", bytes: reportBytes)
+        names.append("report.json")
+        let earlier = Self.resultNames.contains { FileManager.default.fileExists(atPath: "\(path)/\($0)") }
+            ? "earlier/\(Self.timestamp())-\(getpid())" : ""
+        try SecretFiles.create("\(stage)/manifest", bytes: Array((names.joined(separator: " ") + "\n" + earlier + "\n").utf8))
+        SecretFiles.syncFolder(stage)
+        try SecretFiles.rename(stage, to: "\(path)/\(Self.commitName)")
+        try finishCommit()
+        return earlier.isEmpty ? nil : "\(path)/\(earlier)"
     }
 
-    func removeKeys() throws {
-        for name in ["alice.key", "bob.key"] where FileManager.default.fileExists(atPath: "\(path)/\(name)") {
-            try FileManager.default.removeItem(atPath: "\(path)/\(name)")
+    /// Moves a committed result to its final names. Idempotent, so that a run killed half-way
+    /// is finished by the next: a name present both in the commit and at the top is an earlier
+    /// file (the new one has not moved yet), as is a top-level name the new result does not
+    /// have; both go to the earlier folder before the new files move up.
+    private func finishCommit() throws {
+        let commit = "\(path)/\(Self.commitName)"
+        guard let manifest = try? String(contentsOfFile: "\(commit)/manifest", encoding: .utf8) else {
+            // Renamed before its manifest was flushed cannot happen (the stage is synced first);
+            // a commit without one is not ours to interpret.
+            throw CLIError.failure("\(commit) has no manifest; move it away by hand")
         }
+        let lines = manifest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let names = Set(lines.first?.split(separator: " ").map(String.init) ?? [])
+        let earlier = lines.count > 1 ? lines[1] : ""
+        let fm = FileManager.default
+        for name in Self.resultNames where fm.fileExists(atPath: "\(path)/\(name)") {
+            guard !names.contains(name) || fm.fileExists(atPath: "\(commit)/\(name)") else { continue }
+            let target = "\(path)/\(earlier.isEmpty ? "earlier/unnamed-\(getpid())" : earlier)"
+            try fm.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try SecretFiles.rename("\(path)/\(name)", to: "\(target)/\(name)")
+        }
+        for name in Self.resultNames where names.contains(name) && fm.fileExists(atPath: "\(commit)/\(name)") {
+            try SecretFiles.rename("\(commit)/\(name)", to: "\(path)/\(name)")
+        }
+        SecretFiles.removeTree(commit)
+        SecretFiles.syncFolder(path)
     }
 
-    private func writeKey(_ key: SecretBits, name: String) throws {
-        let data = key.withBits { Data($0.bytesMSBFirst()) }
-        let url = URL(fileURLWithPath: "\(path)/\(name)")
-        do {
-            try data.write(to: url, options: .atomic)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
-        } catch {
-            throw CLIError.failure("cannot write \(url.path): \(error.localizedDescription)")
-        }
+    private static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: Date())
     }
 }

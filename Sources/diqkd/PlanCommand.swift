@@ -62,7 +62,7 @@ struct Plan: ParsableCommand {
         }
         let report = PlanReport(epsilon: epsilon, delta: delta, parameters: parameters, rounds: range, count: points,
                                 optimiseTestFraction: optimiseTestFraction)
-        if let svg { try writeAtomically(Figures.plan(report), to: svg) }
+        if let svg { try writeAtomically(Figures.plan(report), to: svg, flag: "--svg") }
         if json {
             try JSONOutput.print(report)
             return

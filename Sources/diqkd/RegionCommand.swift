@@ -26,7 +26,7 @@ struct Region: ParsableCommand {
         }
         let report = RegionReport(samples: samples)
         if let svg {
-            try writeAtomically(Figures.region(report), to: svg)
+            try writeAtomically(Figures.region(report), to: svg, flag: "--svg")
         }
         if json {
             try JSONOutput.print(report)

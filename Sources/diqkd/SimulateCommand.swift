@@ -47,11 +47,17 @@ struct Simulate: ParsableCommand {
     func run() throws {
         let configuration = try classical.configuration(rounds: rounds, frameBits: frameBits)
         let model = try device.model(defaultVisibility: 0.99)
+        if let record {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: record, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw CLIError.usage("--record \(record) exists and is not a folder.")
+            }
+        }
         let folder = try OutputFolder(path: out)
         if seed != nil {
             FileHandle.standardError.write(Data("WARNING: --seed makes this run reproducible; its keys are NOT secret.\n".utf8))
         }
-        let recordFolder = try record.map { try OutputFolder(path: $0) }
+        let recordFolder = try record.map { try OutputFolder(path: $0, flag: "--record") }
         let progress = ProgressReporter()
         let output = SimulatedRun.run(model: model, configuration: configuration, seed: seed, recording: recordFolder != nil,
                                       progress: progress.handler)
@@ -72,14 +78,18 @@ func deliver(_ result: ProtocolRun.Result, to folder: OutputFolder, json: Bool) 
 }
 
 func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, to folder: OutputFolder, json: Bool) throws {
+    var report = report
+    var keys: (SecretBits, SecretBits)?
     if case .key(let aliceKey) = alice, case .key(let bobKey) = bob, !report.aborted {
-        guard aliceKey == bobKey else {
-            try folder.removeKeys()
-            throw CLIError.failure("verification passed but the keys differ; no key was written (please report this)")
+        if aliceKey == bobKey {
+            keys = (aliceKey, bobKey)
+        } else {
+            report = report.refusingKey(reason: "verification passed but the keys differ; no key was written (please report this)")
         }
-        try folder.write(report: report, aliceKey: aliceKey, bobKey: bobKey)
-    } else {
-        try folder.write(report: report, aliceKey: nil, bobKey: nil)
+    }
+    let earlier = try folder.publish(report: report, aliceKey: keys?.0, bobKey: keys?.1)
+    if let earlier {
+        FileHandle.standardError.write(Data("diqkd: the earlier run's files in \(folder.path) were moved to \(earlier)/.\n".utf8))
     }
     if json {
         try JSONOutput.print(report)
