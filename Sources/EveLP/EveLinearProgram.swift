@@ -20,9 +20,10 @@ public struct EveProblem: Sendable {
         public var description: String {
             switch self {
             case .parity(let mask, let n):
-                return "parity mask \(mask) must be between 1 and \((1 << n) - 1) for \(n) boxes"
+                return mask < 1 ? "--parity must be at least 1 (got \(mask)): the mask names the boxes whose outputs are XORed"
+                    : "--parity \(mask) must be between 1 and \((1 << n) - 1) for \(n) box\(n == 1 ? "" : "es")"
             case .inputs(let value, let n):
-                return "input string \(value) must be between 0 and \((1 << n) - 1) for \(n) boxes"
+                return "--inputs: the input string \(value) must be between 0 and \((1 << n) - 1) for \(n) box\(n == 1 ? "" : "es")"
             }
         }
     }

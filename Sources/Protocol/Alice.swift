@@ -142,7 +142,6 @@ public struct Alice {
         ledger.syndromeBits = plan.totalSyndromeBits
         pendingFrames = plan.frames
         state = .awaitingReconciled
-        progress?("reconciliation", 0)
         return [.syndromes(plan: plan, bits: SyndromeReconciliation.syndromes(of: rawKey, plan: plan))]
     }
 

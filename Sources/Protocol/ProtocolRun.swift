@@ -25,6 +25,9 @@ public struct ProtocolRun {
         var currentStage = ""
         func timed<T>(_ stage: String, _ body: () -> T) -> T {
             if stage != currentStage {
+                // A stage ends where the next begins: report it complete, so progress lines end
+                // at 100%.
+                if !currentStage.isEmpty { progress?(currentStage, 1) }
                 currentStage = stage
                 progress?(stage, 0)
             }
@@ -49,6 +52,7 @@ public struct ProtocolRun {
                 for reply in replies { channel.send(reply, from: .alice) }
             }
         }
+        if !currentStage.isEmpty { progress?(currentStage, 1) }
         let aliceOutcome = alice.outcome ?? .aborted(reason: "Alice stopped without finishing")
         let bobOutcome = bob.outcome ?? .aborted(reason: "Bob stopped without finishing")
         let report = ProtocolReport(configuration: alice.configuration, ledger: alice.ledger, alice: aliceOutcome,

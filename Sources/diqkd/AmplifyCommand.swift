@@ -39,6 +39,8 @@ struct Amplify: ParsableCommand {
     var out: String?
 
     func run() throws {
+        if let inputBits, inputBits < 1 { throw CLIError.usage("--input-bits must be at least 1 (got \(inputBits)).") }
+        if outputBits < 1 { throw CLIError.usage("--output-bits must be at least 1 (got \(outputBits)).") }
         if let out {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {

@@ -11,8 +11,12 @@ struct DIQKD: ParsableCommand {
             device-independent quantum key distribution". Exit codes: 0 success, 2 usage or input \
             error, 3 the protocol aborted by design (no key written), 1 anything else.
             """,
+        version: DIQKD.version,
         subcommands: [Simulate.self, Postprocess.self, Audit.self, Convert.self, Amplify.self, Rate.self, Plan.self, Region.self, Bound.self, Attack.self, Bench.self]
     )
+
+    /// The release of this build, printed by `diqkd --version`.
+    static let version = "0.5.0"
 
     /// Runs the command line, mapping every usage error to exit code 2 as SPEC.md requires
     /// (swift-argument-parser's own default is 64).

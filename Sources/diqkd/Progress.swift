@@ -14,7 +14,8 @@ final class ProgressReporter: @unchecked Sendable {
         { [self] stage, fraction in self.update(stage: stage, fraction: fraction) }
     }
 
-    private func update(stage: String, fraction: Double) {
+    private func update(stage: String, fraction raw: Double) {
+        let fraction = raw.isFinite ? min(1, max(0, raw)) : 0
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
@@ -25,7 +26,11 @@ final class ProgressReporter: @unchecked Sendable {
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
             write("\r\(elapsed) \(stage.padding(toLength: 15, withPad: " ", startingAt: 0)) [\(bar)] \(Int(fraction * 100))%")
         } else {
-            guard stage != lastStage || (now.timeIntervalSince(lastPrinted) > 2 && fraction - lastFraction > 0.05) else { return }
+            let finished = fraction >= 1 && (stage != lastStage || lastFraction < 1)
+            guard stage != lastStage || finished || (now.timeIntervalSince(lastPrinted) > 2 && fraction - lastFraction > 0.05) else {
+                return
+            }
+
             write("\(elapsed) \(stage) \(Int(fraction * 100))%\n")
             lastFraction = fraction
         }

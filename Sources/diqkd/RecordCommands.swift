@@ -77,6 +77,7 @@ struct Postprocess: ParsableCommand {
     var json = false
 
     func run() throws {
+        warnIfSameFile(alice: alice, bob: bob)
         var configuration = try classical.configuration(rounds: 1, frameBits: frameBits)
         let parameters = configuration.finiteSize
         let progress = ProgressReporter()
@@ -143,6 +144,7 @@ struct Audit: ParsableCommand {
     var json = false
 
     func run() throws {
+        warnIfSameFile(alice: alice, bob: bob)
         let loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: false, collectAudit: true)
@@ -204,5 +206,13 @@ struct Convert: ParsableCommand {
         } catch let error as RecordError {
             throw CLIError.usage("\(error.description).")
         }
+    }
+}
+
+/// The same file given for both labs is almost always a mistake: each lab records its own
+/// measurements. Not an error, since the data then still read consistently.
+func warnIfSameFile(alice: String, bob: String) {
+    if SecretFiles.sameFile(alice, bob) {
+        FileHandle.standardError.write(Data("diqkd: warning: --alice and --bob name the same file (\(alice)); each lab's own records are expected.\n".utf8))
     }
 }

@@ -46,6 +46,12 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let configuration = try classical.configuration(rounds: rounds, frameBits: frameBits)
+        let needed = SimulatedRun.estimatedPeakBytes(rounds: rounds)
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard needed <= 0.9 * available else {
+            throw CLIError.usage("--rounds \(grouped(rounds)) needs about \(formatted(needed / 1e9, digits: 3)) GB of memory "
+                                 + "(6 bytes a round), more than this machine's \(formatted(available / 1e9, digits: 3)) GB; use fewer rounds.")
+        }
         let model = try device.model(defaultVisibility: 0.99)
         if let record {
             var isDirectory: ObjCBool = false

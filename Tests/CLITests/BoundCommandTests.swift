@@ -89,7 +89,7 @@ struct BoundCommandTests {
 
     @Test(arguments: [
         (["bound"], "--epsilon"),
-        (["bound", "--epsilon", "0.1", "--parity", "2"], "parity mask 2"),
+        (["bound", "--epsilon", "0.1", "--parity", "2"], "--parity 2"),
         (["bound", "--epsilon", "0.1,0.1", "--inputs", "4,0"], "input string 4"),
         (["bound", "--epsilon", "0.7"], "--epsilon"),
         (["bound", "--boxes", "9", "--epsilon", "0.1"], "--boxes"),
