@@ -67,7 +67,8 @@ enum PeakMemory {
 struct SimulateBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Times a default `simulate` run stage by stage, and the simulated devices alone.")
+        abstract: "Times a default `simulate` run stage by stage, and the simulated devices alone.",
+        discussion: "Example:\n  diqkd bench simulate --rounds 10000000 --json")
 
     @Option(help: "Number of rounds.")
     var rounds: Int = 10_000_000
@@ -108,7 +109,8 @@ struct SimulateBench: ParsableCommand {
 struct ToeplitzBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "toeplitz",
-        abstract: "Toeplitz hashing with l = n/4 for n = 2^20 ... 2^27: median time, throughput and peak memory.")
+        abstract: "Toeplitz hashing with l = n/4 for n = 2^20 ... 2^27: median time, throughput and peak memory.",
+        discussion: "Examples:\n  diqkd bench toeplitz --json\n  diqkd bench toeplitz --from-log2 20 --to-log2 24 --method transform --repeats 3")
 
     @Option(help: "Smallest log2 n.")
     var fromLog2: Int = 20
@@ -116,7 +118,7 @@ struct ToeplitzBench: ParsableCommand {
     @Option(help: "Largest log2 n.")
     var toLog2: Int = 27
 
-    @Option(help: "Runs per size (the median is reported).")
+    @Option(help: "Runs per size, 1 to 1000 (the median is reported).")
     var repeats: Int = 5
 
     @Option(help: "Multiplier backend: vector (AVX-512 VPCLMULQDQ), hardware (PCLMULQDQ/PMULL) or portable.")
@@ -168,15 +170,16 @@ struct ToeplitzBench: ParsableCommand {
 struct ReconcileBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
-        abstract: "Syndrome reconciliation on the binary symmetric channel: efficiency, frame error rate, throughput.")
+        abstract: "Syndrome reconciliation on the binary symmetric channel: efficiency, frame error rate, throughput.",
+        discussion: "Examples:\n  diqkd bench reconcile --qber 0.02 --json\n  diqkd bench reconcile --qber 0.005 --frame 1048576 --frames 64 --efficiency 1.15 --profile 3:0.6,8:0.28,26:0.12")
 
     @Option(help: "Crossover probability of the channel.")
     var qber: Double = 0.02
 
-    @Option(help: "Frame length in bits.")
+    @Option(help: "Frame length in bits, 1024 to 2^30.")
     var frame: Int = ReconciliationMargin.defaultFrameBits
 
-    @Option(help: "Number of frames.")
+    @Option(help: "Number of frames, 1 to 100000.")
     var frames: Int = 20
 
     @Option(help: "Reconciliation efficiency to size the codes with (default: the protocol's margin for this QBER).")
@@ -185,7 +188,7 @@ struct ReconcileBench: ParsableCommand {
     @Option(help: "Column-weight profile of the non-staircase columns, e.g. 3:0.6,12:0.4 (default: the protocol's for this QBER).")
     var profile: String?
 
-    @Option(help: "Decoder iteration limit.")
+    @Option(help: "Decoder iteration limit, 1 to 10000.")
     var iterations: Int = SyndromeDecoder.defaultMaximumIterations
 
     @Option(help: "batch: sixteen frames per code, decoded together (as the protocol does); single: a code per frame, decoded alone.")
@@ -285,9 +288,10 @@ func parseProfile(_ text: String) throws -> DegreeProfile {
 struct PostprocessBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postprocess",
-        abstract: "Reads and validates recorded rounds (CSV and binary), then runs the protocol on them.")
+        abstract: "Reads and validates recorded rounds (CSV and binary), then runs the protocol on them.",
+        discussion: "Example:\n  diqkd bench postprocess --rounds 10000000 --json")
 
-    @Option(help: "Number of rounds to simulate and record.")
+    @Option(help: "Number of rounds to simulate and record, 1,000 to 100,000,000.")
     var rounds: Int = 10_000_000
 
     @Flag(help: "JSON lines.")
@@ -335,7 +339,8 @@ struct PostprocessBench: ParsableCommand {
 struct LPBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lp",
-        abstract: "Lemma 10's LP for n = 1..4 boxes: solve time and checks, one line per size and solver.")
+        abstract: "Lemma 10's LP for n = 1..4 boxes: solve time and checks, one line per size and solver.",
+        discussion: "Examples:\n  diqkd bench lp --json\n  diqkd bench lp --max-boxes 3 --solvers clp")
 
     @Option(help: "CHSH error of each (independent, unbiased) box.")
     var epsilon: Double = 0.1

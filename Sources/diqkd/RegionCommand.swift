@@ -14,7 +14,7 @@ struct Region: ParsableCommand {
     @Option(help: "Write the picture as an SVG file.")
     var svg: String?
 
-    @Option(help: "Number of delta samples in each boundary table, at least 2.")
+    @Option(help: "Number of delta samples in each boundary table, 2 to 100000.")
     var samples: Int = 101
 
     @Flag(help: "Print the boundary curves as JSON tables.")
