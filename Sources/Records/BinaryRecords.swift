@@ -3,7 +3,8 @@
 /// record per round:
 /// - a tag byte: input (bit 0), output (bit 1), test mark (bit 2), position changed (bit 3),
 ///   uncertainty changed (bit 4);
-/// - the round's increase over the previous round (LEB128 varint, at least 1);
+/// - the round's increase over the previous round (LEB128 varint, at least 1; the first
+///   record's is its round minus 0 as a 64-bit pattern, so 0 for round 0);
 /// - the time's change from the previous round (zigzag LEB128 varint);
 /// - when changed: x, y, z (little-endian Float64), and the uncertainty (Float64).
 /// A sequential run with fixed detectors takes 4 to 5 bytes a round, a sixth of its CSV.
@@ -31,8 +32,17 @@ public struct BinaryRecordReader: RecordReader {
         return head == BinaryFormat.magic
     }
 
-    public init(path: String) throws(RecordError) {
+    private let chunkBytes: Int
+
+    /// Opens a file and reads its magic bytes and flags.
+    /// - Parameters:
+    ///   - path: the binary record file.
+    ///   - chunkBytes: bytes read at a time (at least 1). Records and errors do not depend on
+    ///     it; small chunks let tests and fuzzing cross chunk boundaries in small files.
+    public init(path: String, chunkBytes: Int = CSVRecordReader.defaultChunkBytes) throws(RecordError) {
+        precondition(chunkBytes >= 1, "chunkBytes must be at least 1")
         self.path = path
+        self.chunkBytes = chunkBytes
         input = try FileInput(path: path)
         while buffer.count < 9, try input.read(into: &buffer, count: 9 - buffer.count) > 0 {}
         guard buffer.count == 9, Array(buffer[0..<8]) == BinaryFormat.magic, buffer[8] & ~3 == 0 else {
@@ -54,7 +64,7 @@ public struct BinaryRecordReader: RecordReader {
             if buffer.count - position < BinaryFormat.maximumRecord && !input.atEnd {
                 buffer.removeFirst(position)
                 position = 0
-                _ = try input.read(into: &buffer, count: 4 << 20)
+                _ = try input.read(into: &buffer, count: chunkBytes)
                 continue
             }
             guard position < buffer.count else { break }
@@ -90,7 +100,8 @@ public struct BinaryRecordReader: RecordReader {
         guard tag & ~0x1F == 0, columns.testMarks || tag & 4 == 0, columns.timeUncertainty || tag & 16 == 0 else {
             return "invalid record tag \(tag)"
         }
-        guard let roundStep = varint(), roundStep >= 1, let timeStep = varint() else {
+        // The first round is stored as its difference from 0, so it is 0 when the first round is.
+        guard let roundStep = varint(), roundStep >= 1 || record == 0, let timeStep = varint() else {
             return "truncated or invalid round/time encoding"
         }
         let round = previousRound &+ Int64(bitPattern: roundStep)

@@ -17,11 +17,20 @@ public struct CSVRecordReader: RecordReader {
     private var line = 0
     private var previousRound: Int64?
     private var fieldCount = 7
+    private let chunkBytes: Int
     public static let batchSize = 1 << 16
-    static let chunk = 4 << 20
+    /// Bytes read from the file at a time, unless a reader is given its own.
+    public static let defaultChunkBytes = 4 << 20
 
-    public init(path: String) throws(RecordError) {
+    /// Opens a file and reads its header.
+    /// - Parameters:
+    ///   - path: the CSV file.
+    ///   - chunkBytes: bytes read at a time (at least 1). Records and errors do not depend on
+    ///     it; small chunks let tests and fuzzing cross chunk boundaries in small files.
+    public init(path: String, chunkBytes: Int = CSVRecordReader.defaultChunkBytes) throws(RecordError) {
+        precondition(chunkBytes >= 1, "chunkBytes must be at least 1")
         self.path = path
+        self.chunkBytes = chunkBytes
         input = try FileInput(path: path)
         guard let header = try nextLine() else { throw RecordError(file: path, line: 1, message: "the file is empty; expected a header line") }
         let names = String(decoding: buffer[header], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
@@ -59,7 +68,7 @@ public struct CSVRecordReader: RecordReader {
                 buffer.removeFirst(position)
                 position = 0
             }
-            _ = try input.read(into: &buffer, count: CSVRecordReader.chunk)
+            _ = try input.read(into: &buffer, count: chunkBytes)
         }
     }
 
@@ -87,7 +96,7 @@ public struct CSVRecordReader: RecordReader {
             }
             buffer.removeFirst(position)
             position = 0
-            _ = try input.read(into: &buffer, count: CSVRecordReader.chunk)
+            _ = try input.read(into: &buffer, count: chunkBytes)
         }
         return batch.count == 0 ? nil : batch
     }
@@ -239,7 +248,14 @@ struct FieldCursor {
         return negative ? -value : value
     }
 
-    /// A decimal number `[+-]digits[.digits][(e|E)[+-]digits]`, parsed in one pass.
+    /// A decimal number `[+-]digits[.digits][(e|E)[+-]digits]`, correctly rounded.
+    ///
+    /// One pass over the bytes collects up to 19 significant digits and the decimal exponent.
+    /// When every digit fits a 53-bit mantissa and the exponent is within ±22, one
+    /// multiplication or division by an exact power of ten rounds correctly (Clinger's fast
+    /// path; the CSV writer's integers and short decimals all take it). Other numbers (17-digit
+    /// mantissas, subnormals, exponents near the limits) are handed to the standard library's
+    /// correctly rounded conversion, so that every double the writer prints reads back unchanged.
     mutating func decimal() -> Double? {
         var i = start
         var negative = false
@@ -247,8 +263,14 @@ struct FieldCursor {
         var mantissa: UInt64 = 0
         var exponent = 0
         var digits = 0
+        var allDigitsKept = true
         while i < end, bytes[i] >= 48, bytes[i] <= 57 {
-            if mantissa < 1_000_000_000_000_000_000 { mantissa = mantissa * 10 + UInt64(bytes[i] - 48) } else { exponent += 1 }
+            if mantissa < 1_000_000_000_000_000_000 {
+                mantissa = mantissa * 10 + UInt64(bytes[i] - 48)
+            } else {
+                exponent += 1
+                allDigitsKept = false
+            }
             digits += 1
             i += 1
         }
@@ -258,6 +280,8 @@ struct FieldCursor {
                 if mantissa < 1_000_000_000_000_000_000 {
                     mantissa = mantissa * 10 + UInt64(bytes[i] - 48)
                     exponent -= 1
+                } else {
+                    allDigitsKept = false
                 }
                 digits += 1
                 i += 1
@@ -279,23 +303,14 @@ struct FieldCursor {
             exponent += negativeExponent ? -e : e
         }
         guard finish(at: i) else { failField(); return nil }
-        var value = Double(mantissa)
-        if exponent != 0 { value = exponent > 0 ? value * power10(exponent) : value / power10(-exponent) }
-        guard value.isFinite else { failField(); return nil }
-        return negative ? -value : value
+        // `finish` has marked this field as the last one, which a failure message quotes.
+        if allDigitsKept && mantissa <= 1 << 53 && abs(exponent) <= 22 {
+            let value = exponent >= 0 ? Double(mantissa) * exactPowers[exponent] : Double(mantissa) / exactPowers[-exponent]
+            return negative ? -value : value
+        }
+        guard let value = Double(lastField), value.isFinite else { return nil }
+        return value
     }
 }
 
 private let exactPowers: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
-
-@inline(__always)
-private func power10(_ k: Int) -> Double {
-    if k <= 22 { return exactPowers[k] }
-    var result = 1.0, base = 10.0, e = k
-    while e > 0 {
-        if e & 1 == 1 { result *= base }
-        base *= base
-        e >>= 1
-    }
-    return result
-}

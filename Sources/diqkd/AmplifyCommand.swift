@@ -52,44 +52,52 @@ struct Amplify: ParsableCommand {
             }
         }
         let inputBytes = try read(input, flag: "--input")
-        let n = inputBits ?? inputBytes.count * 8
-        guard n >= 1, n <= inputBytes.count * 8, n > inputBytes.count * 8 - 8 || inputBits == nil else {
-            throw CLIError.usage("--input-bits \(n) does not fit \(input), which holds \(inputBytes.count) bytes.")
+        let amplification: PrivacyAmplification
+        do {
+            amplification = try PrivacyAmplification(keyBytes: inputBytes.count, inputBits: inputBits,
+                                                      outputBits: outputBits, family: family)
+        } catch {
+            throw usage(error)
         }
-        guard outputBits >= 1, outputBits <= n else {
-            throw CLIError.usage("--output-bits must be between 1 and the input length \(n) (got \(outputBits)).")
-        }
-        guard family == "toeplitz" || family == "matrix" else {
-            throw CLIError.usage("--family must be 'toeplitz' or 'matrix' (got '\(family)').")
-        }
-        let (matrixBits, overflow) = outputBits.multipliedReportingOverflow(by: n)
-        if family == "matrix", overflow || matrixBits > RandomMatrixHash.maximumSeedBits {
-            throw CLIError.usage("--family matrix: an \(outputBits) x \(n) matrix needs more than 2^28 seed bits; "
-                                 + "use the Toeplitz family for inputs this long.")
-        }
-        let seedBits = family == "matrix" ? matrixBits : n + outputBits - 1
-        let seedFormula = family == "matrix" ? "l n" : "n + l - 1"
         let seedBytes = try read(seed, flag: "--seed")
-        guard seedBytes.count == (seedBits + 7) / 8 else {
-            throw CLIError.usage("--seed \(seed) holds \(seedBytes.count * 8) bits; \(seedFormula) = \(seedBits) bits "
-                                 + "need exactly \((seedBits + 7) / 8) bytes.")
-        }
-        if seedBits % 8 != 0, seedBytes.last! & (0xFF >> UInt8(seedBits % 8)) != 0 {
-            throw CLIError.usage("--seed \(seed) has bits set past its \(seedFormula) = \(seedBits) bits; the padding must be zero.")
+        do {
+            try amplification.checkSeed(seedBytes)
+        } catch {
+            throw usage(error)
         }
         if out == nil && isatty(STDOUT_FILENO) != 0 {
             throw CLIError.usage("refusing to print key bytes on a terminal; give --out FILE or redirect standard output.")
         }
-        let key = SecretBits(BitVector(bytesMSBFirst: inputBytes, count: n))
-        let seedVector = BitVector(bytesMSBFirst: seedBytes, count: seedBits)
-        let hash: any LinearKeyHash = family == "matrix"
-            ? RandomMatrixHash(inputBits: n, outputBits: outputBits, seed: seedVector)
-            : ToeplitzHash(inputBits: n, outputBits: outputBits, seed: seedVector)
-        let output = key.withBits { Data(hash.hash($0).bytesMSBFirst()) }
+        let output: Data
+        do {
+            output = Data(try amplification.hash(key: inputBytes, seed: seedBytes))
+        } catch {
+            throw usage(error)
+        }
         if let out {
             try SecretFiles.writeAtomically([UInt8](output), to: out)
         } else {
             FileHandle.standardOutput.write(output)
+        }
+    }
+
+    /// The message of each failed check, naming the flags and files as the user gave them.
+    private func usage(_ error: AmplificationError) -> CLIError {
+        switch error {
+        case .inputBitsDoNotFit(let n, let bytes):
+            return .usage("--input-bits \(n) does not fit \(input), which holds \(bytes) bytes.")
+        case .outputBitsOutOfRange(let l, let n):
+            return .usage("--output-bits must be between 1 and the input length \(n) (got \(l)).")
+        case .unknownFamily(let name):
+            return .usage("--family must be 'toeplitz' or 'matrix' (got '\(name)').")
+        case .matrixTooLarge(let l, let n):
+            return .usage("--family matrix: an \(l) x \(n) matrix needs more than 2^28 seed bits; "
+                          + "use the Toeplitz family for inputs this long.")
+        case .seedLength(let bytes, let bits, let family):
+            return .usage("--seed \(seed) holds \(bytes * 8) bits; \(family.seedFormula) = \(bits) bits "
+                          + "need exactly \((bits + 7) / 8) bytes.")
+        case .seedPadding(let bits, let family):
+            return .usage("--seed \(seed) has bits set past its \(family.seedFormula) = \(bits) bits; the padding must be zero.")
         }
     }
 

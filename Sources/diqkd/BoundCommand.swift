@@ -155,40 +155,17 @@ struct Bound: ParsableCommand {
     }
 }
 
-/// Behaviour files of SPEC.md: `{"boxes": n, "probabilities": [16^n numbers]}`, validated
-/// (length, finite, non-negative, normalised, non-signalling within 1e-9) before use.
+/// Behaviour files of SPEC.md, read from disk; ``Behaviour/decodeFile(_:)`` decodes and
+/// validates them.
 enum BehaviourFile {
-    private struct Contents: Decodable {
-        let boxes: Int
-        let probabilities: [Double]
-    }
-
     static func load(_ path: String) throws -> Behaviour {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError.usage("\(path): cannot read the behaviour file.")
         }
-        let contents: Contents
         do {
-            contents = try JSONDecoder().decode(Contents.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw CLIError.usage("\(path): missing field \"\(key.stringValue)\".")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw CLIError.usage("\(path): wrong type at \(describe(context.codingPath)): \(context.debugDescription)")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw CLIError.usage("\(path): null at \(describe(context.codingPath)); entries must be finite numbers.")
-        } catch {
-            throw CLIError.usage("\(path): not a behaviour file (JSON {\"boxes\": n, \"probabilities\": [...]}).")
-        }
-        do {
-            let behaviour = try Behaviour(boxes: contents.boxes, probabilities: contents.probabilities)
-            try behaviour.validate()
-            return behaviour
+            return try Behaviour.decodeFile(data)
         } catch {
             throw CLIError.usage("\(path): \(error.description)")
         }
-    }
-
-    private static func describe(_ path: [any CodingKey]) -> String {
-        path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined()
     }
 }
