@@ -31,7 +31,7 @@ public enum AmplificationError: Error, Sendable, Equatable, CustomStringConverti
         case .inputBitsDoNotFit(let n, let bytes): return "\(n) input bits do not fit a key of \(bytes) bytes"
         case .outputBitsOutOfRange(let l, let n): return "the output length must be between 1 and the input length \(n) (got \(l))"
         case .unknownFamily(let name): return "the family must be 'toeplitz' or 'matrix' (got '\(name)')"
-        case .matrixTooLarge(let l, let n): return "an \(l) x \(n) matrix needs more than 2^28 seed bits"
+        case .matrixTooLarge(let l, let n): return "the \(l) x \(n) matrix needs more than 2^28 seed bits"
         case .seedLength(let bytes, let bits, let family):
             return "the seed holds \(bytes * 8) bits; \(family.seedFormula) = \(bits) bits need exactly \((bits + 7) / 8) bytes"
         case .seedPadding(let bits, let family):

@@ -91,7 +91,7 @@ struct Amplify: ParsableCommand {
         case .unknownFamily(let name):
             return .usage("--family must be 'toeplitz' or 'matrix' (got '\(name)').")
         case .matrixTooLarge(let l, let n):
-            return .usage("--family matrix: an \(l) x \(n) matrix needs more than 2^28 seed bits; "
+            return .usage("--family matrix: the \(l) x \(n) matrix needs more than 2^28 seed bits; "
                           + "use the Toeplitz family for inputs this long.")
         case .seedLength(let bytes, let bits, let family):
             return .usage("--seed \(seed) holds \(bytes * 8) bits; \(family.seedFormula) = \(bits) bits "
