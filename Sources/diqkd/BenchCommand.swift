@@ -202,8 +202,8 @@ struct ReconcileBench: ParsableCommand {
 
     func run() throws {
         let lift = lift ?? ReconciliationMargin.lift(frameBits: frame) ?? 0
-        guard lift == 0 || (lift >= 16 && lift % 16 == 0) else {
-            throw CLIError.usage("--lift must be 0 or a positive multiple of 16 (got \(lift)).")
+        guard lift == 0 || (16...65_536).contains(lift) && lift % 16 == 0 else {
+            throw CLIError.usage("--lift must be 0 or a multiple of 16 from 16 to 65536 (got \(lift)).")
         }
         guard (1...10_000).contains(iterations) else {
             throw CLIError.usage("--iterations must be between 1 and 10000 (got \(iterations)).")
@@ -276,12 +276,17 @@ func parseProfile(_ text: String) throws -> DegreeProfile {
     var pairs: [(degree: Int, fraction: Double)] = []
     for item in text.split(separator: ",") {
         let parts = item.split(separator: ":")
-        guard parts.count == 2, let degree = Int(parts[0]), degree >= 2, let fraction = Double(parts[1]), fraction > 0 else {
-            throw CLIError.usage("--profile: '\(item)' is not degree:fraction (degree >= 2, fraction > 0).")
+        guard parts.count == 2, let degree = Int(parts[0]), (2...1000).contains(degree), let fraction = Double(parts[1]),
+              fraction.isFinite, fraction > 0, fraction <= 1 else {
+            throw CLIError.usage("--profile: '\(item)' is not degree:fraction (degree 2 to 1000, fraction in (0, 1]).")
         }
         pairs.append((degree, fraction))
     }
     guard !pairs.isEmpty else { throw CLIError.usage("--profile is empty.") }
+    let total = pairs.reduce(0) { $0 + $1.fraction }
+    guard abs(total - 1) < 1e-6 else {
+        throw CLIError.usage("--profile: the fractions sum to \(total), not 1.")
+    }
     return DegreeProfile(pairs, staircase: true)
 }
 

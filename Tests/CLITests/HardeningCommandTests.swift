@@ -163,3 +163,50 @@ struct HardeningCommandTests {
         #expect(joined.stdout == equals.stdout)
     }
 }
+
+/// The commands of ../shared/cases/README.md (hardening) that trapped or ended with a raw
+/// `EncodingError`: each now exits 0, 2 or 3, and the run with `--epsilon-pe 1e-320` reports.
+@Suite("the recorded hardening cases")
+struct RecordedHardeningCases {
+    @Test(arguments: [
+        ["rate", "--alice-angles", "1e308,0"],
+        ["plan", "--alice-angles", "1e308,0"],
+        ["simulate", "--rounds", "20000", "--alice-angles", "1e308,0"],
+        ["plan", "--epsilon", "0.19", "--delta", "0.005", "--test-fraction", "1e-9"],
+        ["plan", "--visibility", "0.99", "--epsilon-pa", "1e-320"],
+        ["simulate", "--rounds", "200000", "--epsilon-pa", "1e-320"],
+        ["plan", "--visibility", "0.99", "--reconciliation-efficiency", "1e308"],
+        ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--profile", "3:0.5,8:0.2"],
+        ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--profile", "100000:1"],
+        ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--lift", "1048576"],
+        ["attack", "--rounds", "4000", "--runs", "1", "--hypothetical-key-bits", "5000"],
+    ])
+    func exitsCleanly(_ arguments: [String]) throws {
+        let dir = try temporaryDirectory()
+        let extra = arguments.first == "simulate" ? ["--out", dir.path] : []
+        let result = try diqkd(arguments + extra)
+        #expect(!result.signalled && [0, 2, 3].contains(result.status), "\(arguments): \(result.stderr.suffix(300))")
+        if arguments.first == "bench" || arguments.first == "attack" { #expect(result.status == 2, "\(arguments)") }
+    }
+
+    @Test func aSubnormalEpsilonPEStillGivesAReport() throws {
+        let dir = try temporaryDirectory()
+        let result = try diqkd(["simulate", "--rounds", "200000", "--epsilon-pe", "1e-320", "--json", "--out", dir.path])
+        #expect(result.status == 3)
+        let report = try result.json()
+        #expect(report["epsilonPE"] as? Double == 1e-320)
+        #expect((report["epsilonUpper"] as? Double)?.isFinite == true)
+    }
+
+    /// With an optimised test fraction the asymptote is the `gamma -> 0` limit: the whole rate
+    /// per round in spot-check mode, above every finite-size point.
+    @Test func theOptimisedPlansAsymptoteIsTheLimit() throws {
+        let result = try diqkd(["plan", "--epsilon", "0.19", "--delta", "0.01", "--optimise-test-fraction", "--points", "5", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try result.json()
+        let rate = try #require(json["asymptoticRate"] as? Double), perRound = try #require(json["asymptoticKeyPerRound"] as? Double)
+        #expect(abs(perRound - rate) < 1e-12)
+        let points = try #require(json["points"] as? [[String: Any]])
+        #expect(points.allSatisfy { ($0["keyBitsPerRound"] as? Double ?? 0) <= perRound })
+    }
+}
