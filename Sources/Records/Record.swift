@@ -1,6 +1,6 @@
 /// One party's rounds, a batch at a time, as parallel arrays (struct of arrays keeps parsing
 /// and auditing fast and memory small).
-public struct RecordBatch: Sendable {
+public struct RecordBatch: Sendable, Equatable {
     public var rounds: [Int64] = []
     public var inputs: [UInt8] = []
     public var outputs: [UInt8] = []

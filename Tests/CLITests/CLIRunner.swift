@@ -17,29 +17,9 @@ private final class Collected: @unchecked Sendable {
     var data = Data()
 }
 
-/// Runs the built `diqkd` executable, which sits beside the test bundle.
+/// Runs the built `diqkd` executable, which sits beside the test bundle, to its end.
 func diqkd(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent("diqkd")
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Drain stderr on another thread while stdout is read here, so neither pipe can fill up
-    // and block the child.
-    let errors = Collected()
-    let done = DispatchSemaphore(value: 0)
-    DispatchQueue.global().async {
-        errors.data = err.fileHandleForReading.readDataToEndOfFile()
-        done.signal()
-    }
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    done.wait()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                     stderr: String(decoding: errors.data, as: UTF8.self))
+    try diqkd(arguments, in: directory, timeout: .infinity)!
 }
 
 func temporaryDirectory() throws -> URL {
@@ -68,11 +48,12 @@ func diqkd(_ arguments: [String], in directory: URL? = nil, timeout seconds: Dou
             group.leave()
         }
     }
-    if group.wait(timeout: .now() + seconds) == .timedOut {
+    if seconds.isFinite, group.wait(timeout: .now() + seconds) == .timedOut {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         return nil
     }
+    group.wait()
     process.waitUntilExit()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: output.data, as: UTF8.self),
                      stderr: String(decoding: errors.data, as: UTF8.self),

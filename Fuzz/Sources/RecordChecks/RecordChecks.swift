@@ -1,26 +1,21 @@
 import FuzzSupport
 import Records
 
-/// A whole record file as one set of parallel arrays, so that files read in different batch
-/// sizes or formats can be compared.
+/// A whole record file as one batch, so that files read in different batch sizes or formats
+/// can be compared.
 public struct RecordTable: Equatable {
     public var columns: RecordColumns
-    public var rounds: [Int64] = []
-    public var inputs: [UInt8] = []
-    public var outputs: [UInt8] = []
-    public var timesNs: [Int64] = []
-    public var x: [Double] = []
-    public var y: [Double] = []
-    public var z: [Double] = []
-    public var uncertaintiesNs: [Double] = []
-    public var testMarks: [UInt8] = []
+    /// Every row, in order (`firstLine` stays 0).
+    public var batch = RecordBatch()
 
     init(columns: RecordColumns) { self.columns = columns }
 
-    mutating func append(_ batch: RecordBatch) {
-        rounds += batch.rounds; inputs += batch.inputs; outputs += batch.outputs; timesNs += batch.timesNs
-        x += batch.x; y += batch.y; z += batch.z
-        uncertaintiesNs += batch.uncertaintiesNs; testMarks += batch.testMarks
+    public var rounds: [Int64] { batch.rounds }
+
+    mutating func append(_ more: RecordBatch) {
+        batch.rounds += more.rounds; batch.inputs += more.inputs; batch.outputs += more.outputs
+        batch.timesNs += more.timesNs; batch.x += more.x; batch.y += more.y; batch.z += more.z
+        batch.uncertaintiesNs += more.uncertaintiesNs; batch.testMarks += more.testMarks
     }
 }
 
@@ -123,14 +118,5 @@ public enum RecordChecks {
             fatalError("cannot write \(path): \(error)")
         }
         return readAll(path: path) { path, chunk throws(RecordError) in try CSVRecordReader(path: path, chunkBytes: chunk) }
-    }
-}
-
-extension RecordTable {
-    var batch: RecordBatch {
-        var batch = RecordBatch()
-        batch.rounds = rounds; batch.inputs = inputs; batch.outputs = outputs; batch.timesNs = timesNs
-        batch.x = x; batch.y = y; batch.z = z; batch.uncertaintiesNs = uncertaintiesNs; batch.testMarks = testMarks
-        return batch
     }
 }
