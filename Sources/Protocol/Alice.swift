@@ -160,14 +160,17 @@ public struct Alice {
             state = .awaitingVerified
             return [.verification(seed: hash.seed, hash: hash.hash(rawKey))]
         }
-        guard failed.allSatisfy({ (0..<plan.frames).contains($0) }), Set(failed).count == failed.count else {
-            return abort("Bob reported invalid frame numbers")
-        }
+        guard Alice.areDistinctFrames(failed, of: plan) else { return abort("Bob reported invalid frame numbers") }
         retries += 1
         guard retries <= Alice.maximumRetries else {
             return abort("reconciliation failed: \(failed.count) of \(plan.frames) frames did not decode after \(Alice.maximumRetries) retries")
         }
         return extraSyndromes(frames: failed, plan: plan)
+    }
+
+    /// Whether Bob's frame list names frames of `plan`, each once.
+    private static func areDistinctFrames(_ frames: [Int], of plan: SyndromeReconciliation.Plan) -> Bool {
+        frames.allSatisfy { (0..<plan.frames).contains($0) } && Set(frames).count == frames.count
     }
 
     /// Extra syndrome bits for `frames`, from codes with a fresh attempt number.
@@ -209,9 +212,7 @@ public struct Alice {
         guard !frames.isEmpty else {
             return abort(VerificationRecovery.unlocatedReason)
         }
-        guard frames.allSatisfy({ (0..<plan.frames).contains($0) }), Set(frames).count == frames.count else {
-            return abort("Bob reported invalid frame numbers")
-        }
+        guard Alice.areDistinctFrames(frames, of: plan) else { return abort("Bob reported invalid frame numbers") }
         retries = 0
         return extraSyndromes(frames: frames, plan: plan)
     }

@@ -21,7 +21,6 @@ public struct RoundSelection: Sendable {
 
 /// The observed statistics of the test rounds and what they certify (SECURITY-MATH §4.2, §8).
 public struct ParameterEstimate: Sendable, Hashable, Codable {
-    public let testRounds: Int
     public let rawKeyBits: Int
     /// Test rounds and CHSH failures per setting pair.
     public let settings: SettingStatistics
@@ -33,6 +32,8 @@ public struct ParameterEstimate: Sendable, Hashable, Codable {
     /// test rounds in spot-check mode.
     public let inputUniformity: InputUniformityTest
 
+    /// `k`, all test rounds.
+    public var testRounds: Int { settings.testRounds }
     /// Test rounds with `x XOR y != u v`.
     public var chshFailures: Int { settings.totalFailures }
 
@@ -74,7 +75,6 @@ public struct ParameterEstimate: Sendable, Hashable, Codable {
         settings = SettingStatistics(tests: pairs.map { ($0 & selection.test).popCount },
                                      failures: pairs.map { ($0 & failures).popCount })
         inputUniformity = InputUniformityTest(counts: pairs.map { ($0 & uniformRounds).popCount })
-        testRounds = selection.testRounds
         rawKeyBits = selection.rawKeyBits
         keyBasisErrors = ((x ^ y) & selection.test & pairs[0]).popCount
         self.epsilonPE = epsilonPE

@@ -43,24 +43,30 @@ struct KeySizing {
             rawKeyBits: n, errorRate: designErrorRate, efficiency: efficiency, frameBits: configuration.frameBits,
             profile: profile, codeSeed: 0
         ).totalSyndromeBits
+        // `nil` without raw key or estimate.
         let epsilonUpper = estimate.epsilonUpper
-        predictedKeyBits = n == 0 || epsilonUpper == nil ? 0 : FiniteSizeKey.length(
-            rawKeyBits: n, epsilonUpper: min(epsilonUpper!, 1), leakedBits: predictedSyndromeBits + configuration.verificationBits,
-            epsilonPA: configuration.epsilonPA)
-        let hint = KeySizing.roundsHint(estimate: estimate, configuration: configuration, designErrorRate: designErrorRate,
-                                        efficiency: efficiency)
+        let leaked = predictedSyndromeBits + configuration.verificationBits
+        predictedKeyBits = epsilonUpper.map {
+            FiniteSizeKey.length(rawKeyBits: n, epsilonUpper: min($0, 1), leakedBits: leaked, epsilonPA: configuration.epsilonPA)
+        } ?? 0
+        // Planned only for an abort's message: it searches over round counts.
+        let (designErrorRate, efficiency) = (self.designErrorRate, self.efficiency)
+        func hint() -> String {
+            KeySizing.roundsHint(estimate: estimate, configuration: configuration, designErrorRate: designErrorRate,
+                                 efficiency: efficiency)
+        }
         if let missing = estimate.missingEstimateReason {
-            abortReason = "parameter estimation: \(missing)" + hint
+            abortReason = "parameter estimation: \(missing)" + hint()
         } else if !estimate.inputUniformity.passed {
             abortReason = "parameter estimation: " + estimate.inputUniformity.failureDescription
         } else if n == 0 {
-            abortReason = "parameter estimation: no raw-key rounds" + hint
+            abortReason = "parameter estimation: no raw-key rounds" + hint()
         } else if let epsilonUpper, let observed = estimate.epsilonEstimate, epsilonUpper >= 0.25 {
             abortReason = "parameter estimation: observed CHSH error " + String(format: "%.4f", observed) + ", certified bound "
-                + String(format: "%.4f", epsilonUpper) + " is not below 1/4" + hint
+                + String(format: "%.4f", epsilonUpper) + " is not below 1/4" + hint()
         } else if predictedKeyBits <= 0 {
             abortReason = "parameter estimation: the key length would be \(groupedDigits(predictedKeyBits)) bits (CHSH error "
-                + String(format: "%.4f", estimate.epsilonEstimate ?? .nan) + ")" + hint
+                + String(format: "%.4f", estimate.epsilonEstimate ?? .nan) + ")" + hint()
         } else {
             abortReason = nil
         }

@@ -33,15 +33,9 @@ public struct ProtocolConfiguration: Sendable, Hashable {
                   frameBits: frameBits)
     }
 
-    public var mode: ProtocolMode {
-        get { finiteSize.mode }
-        set { finiteSize.mode = newValue }
-    }
+    public var mode: ProtocolMode { finiteSize.mode }
     /// The fraction of rounds tested (`gamma` in spot-check mode).
-    public var testFraction: Double {
-        get { finiteSize.testFraction }
-        set { finiteSize.testFraction = newValue }
-    }
+    public var testFraction: Double { finiteSize.testFraction }
     public var epsilonPE: Double { finiteSize.epsilonPE }
     public var epsilonPA: Double { finiteSize.epsilonPA }
     /// `t`: verification hash length; `eps_cor = 2^-t`.

@@ -103,7 +103,8 @@ public struct ProtocolReport: Sendable, Codable {
     /// rounds whose settings are not what the records say). Not an abort: the security claim
     /// does not assume quantum theory.
     static func warnings(for estimate: ParameterEstimate) -> [String] {
-        guard let s = estimate.chshValue, estimate.settings.effectiveTestRounds > 0 else { return [] }
+        // A CHSH value exists only when every pair was tested, so `k_eff > 0`.
+        guard let s = estimate.chshValue else { return [] }
         let margin = 8 * ParameterEstimation.deviation(testRounds: estimate.settings.effectiveTestRounds,
                                                        epsilonPE: estimate.epsilonPE)
         let tsirelson = 2 * 2.0.squareRoot()

@@ -80,13 +80,18 @@ public enum VerificationRecovery {
     /// seed is public; its cost is channel bandwidth (one frame's length), not key.
     public static func frameHash(frame k: Int, plan: SyndromeReconciliation.Plan, seed: BitVector) -> ToeplitzHash {
         let length = plan.frameRange(k).count
-        let l = min(frameHashBits, length)
+        let l = hashLength(frame: k, plan: plan)
         return ToeplitzHash(inputBits: length, outputBits: l, seed: seed.slice(0..<(length + l - 1)))
+    }
+
+    /// Frame `k`'s hash length: ``frameHashBits``, or the frame's length if that is shorter.
+    static func hashLength(frame k: Int, plan: SyndromeReconciliation.Plan) -> Int {
+        min(frameHashBits, plan.frameRange(k).count)
     }
 
     /// The number of hash bits Alice sends for `plan`: about ``frameHashBits`` per frame.
     public static func hashBits(plan: SyndromeReconciliation.Plan) -> Int {
-        (0..<plan.frames).reduce(0) { $0 + min(frameHashBits, plan.frameRange($1).count) }
+        (0..<plan.frames).reduce(0) { $0 + hashLength(frame: $1, plan: plan) }
     }
 
     /// Every frame's hash of `key`, concatenated in frame order.
@@ -109,7 +114,7 @@ public enum VerificationRecovery {
         var offset = 0
         var mismatched: [Int] = []
         for k in 0..<plan.frames {
-            let l = min(frameHashBits, plan.frameRange(k).count)
+            let l = hashLength(frame: k, plan: plan)
             if local.slice(offset..<(offset + l)) != hashes.slice(offset..<(offset + l)) { mismatched.append(k) }
             offset += l
         }

@@ -154,7 +154,7 @@ public enum FiniteSizePlan {
     /// rate is not positive). With `optimiseTestFraction`, each candidate uses its best test
     /// fraction.
     public static func minimumRounds(epsilon: Double, delta: Double, parameters: FiniteSizeParameters,
-                                     optimiseTestFraction: Bool = false, limit: Int = 1 << 50) -> Int? {
+                                     optimiseTestFraction: Bool = false, limit: Int = maximumRounds) -> Int? {
         func positive(_ n: Int) -> Bool {
             if optimiseTestFraction {
                 return bestTestFraction(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).point.keyBits > 0
@@ -172,6 +172,16 @@ public enum FiniteSizePlan {
             if positive(mid) { high = mid } else { low = mid }
         }
         return high
+    }
+
+    /// The most rounds the planner considers: 2^50 (a run of more is not a plan).
+    public static let maximumRounds = 1 << 50
+
+    /// The default end of a curve starting at `start` rounds: five decades further, at most
+    /// ``maximumRounds`` and always past `start`.
+    public static func defaultCurveEnd(from start: Int) -> Int {
+        let (end, overflow) = start.multipliedReportingOverflow(by: 100_000)
+        return max(start + 1, overflow ? maximumRounds : min(maximumRounds, end))
     }
 
     /// Points at `count` logarithmically spaced round counts from `from` to `to`.

@@ -108,8 +108,7 @@ public struct PlanReport: Sendable, Codable {
                                                    optimiseTestFraction: optimiseTestFraction)
         minimumRounds = minimum
         let start = minimum.map { max(10, Int(pow(10, floor(log10(Double($0)))))) } ?? 1000
-        let range = rounds ?? start...max(start + 1, min(1 << 50, start.multipliedReportingOverflow(by: 100_000).overflow
-                                                                    ? 1 << 50 : start * 100_000))
+        let range = rounds ?? start...FiniteSizePlan.defaultCurveEnd(from: start)
         points = FiniteSizePlan.curve(from: range.lowerBound, to: range.upperBound, count: count,
                                       epsilon: epsilon, delta: delta, parameters: parameters).map { fixed in
             let p = optimiseTestFraction

@@ -24,8 +24,11 @@ public struct SettingStatistics: Sendable, Hashable, Codable {
 
     /// The setting pairs with no test round, as `(u,v)` text; empty when every pair was tested.
     public var untestedSettings: [String] {
-        (0..<4).filter { tests[$0] == 0 }.map { "(\($0 >> 1),\($0 & 1))" }
+        (0..<4).filter { tests[$0] == 0 }.map(SettingStatistics.pairName)
     }
+
+    /// `(u,v)` for the pair at index `2u + v`.
+    public static func pairName(_ index: Int) -> String { "(\(index >> 1),\(index & 1))" }
 
     /// The CHSH error estimate `eps_hat = 1/4 sum_uv f_uv / k_uv`: each setting pair's failure
     /// fraction, weighted equally, as the definition `eps = 1/4 sum_uv P(fail | u, v)` does
@@ -117,7 +120,7 @@ public struct InputUniformityTest: Sendable, Hashable, Codable {
     /// One sentence naming what was seen, for an abort reason.
     public var failureDescription: String {
         let shares = (0..<4).map { i in
-            "(\(i >> 1),\(i & 1)) \(String(format: "%.2f", 100 * Double(counts[i]) / Double(max(rounds, 1))))%"
+            "\(SettingStatistics.pairName(i)) \(String(format: "%.2f", 100 * Double(counts[i]) / Double(max(rounds, 1))))%"
         }
         return "inputs are not consistent with independent uniform settings: over \(groupedDigits(rounds)) rounds the setting pairs were "
             + shares.joined(separator: ", ") + String(format: "; uniform choices deviate from 25%% by at most %.2f%% ", 100 * (tolerance ?? 0))

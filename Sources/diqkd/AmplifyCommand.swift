@@ -42,13 +42,9 @@ struct Amplify: ParsableCommand {
         if let inputBits, inputBits < 1 { throw CLIError.usage("--input-bits must be at least 1 (got \(inputBits)).") }
         if outputBits < 1 { throw CLIError.usage("--output-bits must be at least 1 (got \(outputBits)).") }
         if let out {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw CLIError.usage("--out \(out) is a folder; give the key file's name.")
-            }
-            if SecretFiles.sameFile(out, input) || SecretFiles.sameFile(out, seed) {
-                throw CLIError.usage("--out \(out) is the same file as --\(SecretFiles.sameFile(out, input) ? "input" : "seed"); "
-                                     + "diqkd never overwrites its input: give another file name.")
+            if isFolder(out) == true { throw CLIError.usage("--out \(out) is a folder; give the key file's name.") }
+            for (flag, path) in [("--input", input), ("--seed", seed)] where SecretFiles.sameFile(out, path) {
+                throw CLIError.usage("--out \(out) is the same file as \(flag); diqkd never overwrites its input: give another file name.")
             }
         }
         let inputBytes = try read(input, flag: "--input")

@@ -15,8 +15,7 @@ enum JSONOutput {
 
 /// Writes a file atomically, so that a failure never leaves a partial file behind.
 func writeAtomically(_ text: String, to path: String, flag: String? = nil) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+    if isFolder(path) == true {
         throw CLIError.usage("\(flag.map { "\($0) " } ?? "")\(path) is a folder; give a file name.")
     }
     do {
@@ -24,6 +23,12 @@ func writeAtomically(_ text: String, to path: String, flag: String? = nil) throw
     } catch {
         throw CLIError.failure("cannot write \(path): \(error.localizedDescription)")
     }
+}
+
+/// Whether `path` is a folder; `nil` when nothing is there.
+func isFolder(_ path: String) -> Bool? {
+    var isDirectory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? isDirectory.boolValue : nil
 }
 
 /// Formats a number for human-readable output with `digits` significant digits.

@@ -38,9 +38,8 @@ struct OutputFolder {
     /// - Throws: `CLIError.usage` when the path is not a usable folder or another run holds it.
     init(path: String, flag: String = "--out") throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CLIError.usage("\(flag) \(path) exists and is not a folder.") }
+        if let folder = isFolder(path) {
+            guard folder else { throw CLIError.usage("\(flag) \(path) exists and is not a folder.") }
         } else {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,

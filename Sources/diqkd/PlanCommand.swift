@@ -51,11 +51,11 @@ struct Plan: ParsableCommand {
         var range: ClosedRange<Int>?
         if minRounds != nil || maxRounds != nil {
             let low = minRounds ?? 1000
-            guard low >= 1, low < 1 << 50 else {
+            guard low >= 1, low < FiniteSizePlan.maximumRounds else {
                 throw CLIError.usage("--min-rounds must be between 1 and 2^50 (got \(low)).")
             }
-            let high = maxRounds ?? min(1 << 50, low * 100_000)
-            guard high > low, high <= 1 << 50 else {
+            let high = maxRounds ?? FiniteSizePlan.defaultCurveEnd(from: low)
+            guard high > low, high <= FiniteSizePlan.maximumRounds else {
                 throw CLIError.usage("--min-rounds and --max-rounds need 1 <= min < max <= 2^50 (got \(low) and \(high)).")
             }
             range = low...high

@@ -53,12 +53,8 @@ struct Simulate: ParsableCommand {
                                  + "(6 bytes a round), more than this machine's \(formatted(available / 1e9, digits: 3)) GB; use fewer rounds.")
         }
         let model = try device.model(defaultVisibility: 0.99)
-        if let record {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: record, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw CLIError.usage("--record \(record) exists and is not a folder.")
-            }
-        }
+        // Checked before --out is created, so that a bad --record creates nothing.
+        if let record, isFolder(record) == false { throw CLIError.usage("--record \(record) exists and is not a folder.") }
         let folder = try OutputFolder(path: out)
         if seed != nil {
             FileHandle.standardError.write(Data("WARNING: --seed makes this run reproducible; its keys are NOT secret.\n".utf8))

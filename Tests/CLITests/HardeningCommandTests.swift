@@ -176,6 +176,7 @@ struct RecordedHardeningCases {
         ["plan", "--visibility", "0.99", "--epsilon-pa", "1e-320"],
         ["simulate", "--rounds", "200000", "--epsilon-pa", "1e-320"],
         ["plan", "--visibility", "0.99", "--reconciliation-efficiency", "1e308"],
+        ["plan", "--epsilon", "0.19", "--delta", "0.01", "--min-rounds", "562949953421311", "--points", "3"],
         ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--profile", "3:0.5,8:0.2"],
         ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--profile", "100000:1"],
         ["bench", "reconcile", "--frame", "4096", "--frames", "1", "--lift", "1048576"],
