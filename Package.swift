@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "diqkd", targets: ["diqkd"]),
+        // The networked commands (`node`, `source`, `bench network`) in an executable of their
+        // own, so that SwiftNIO is built only when they are asked for (`diqkd` forwards to it).
+        .executable(name: "diqkd-node", targets: ["diqkd-node"]),
         .library(name: "NonSignaling", targets: ["NonSignaling"]),
         .library(name: "SecurityBounds", targets: ["SecurityBounds"]),
         .library(name: "Simulation", targets: ["Simulation"]),
@@ -18,6 +21,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // TCP between nodes and to the source service.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "NonSignaling"),
@@ -37,11 +42,35 @@ let package = Package(
         .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
         .target(name: "CDecoder", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds", "CDecoder"]),
+        // The command line's shared parts (options, output folder, key files, progress), used by
+        // both executables.
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [
+                "Hashing", "Protocol", "SecurityBounds", "Simulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "diqkd",
             dependencies: [
-                "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
+                "CommandLineSupport", "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
                 "Reconciliation", "Records", "EveLP", "LinearProgramming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "Transport",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
+        .target(
+            name: "Node",
+            dependencies: ["Transport", "Wire", "Authentication", "KeyPool", "Protocol", "Hashing", "Simulation", "SecurityBounds", "Randomness"]
+        ),
+        .executableTarget(
+            name: "diqkd-node",
+            dependencies: [
+                "CommandLineSupport", "Node", "Transport", "KeyPool", "Protocol", "Records", "Simulation", "SecurityBounds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

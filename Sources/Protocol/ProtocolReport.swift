@@ -53,6 +53,30 @@ public struct ProtocolReport: Sendable, Codable {
     @NullWhenAbsent public var inputUniformity: InputUniformityTest?
     /// Statements about the data a user should see, such as a CHSH value beyond Tsirelson's bound.
     public var warnings: [String]
+    /// Networked runs: pre-shared key the authentication of the public channel consumed (one
+    /// run's reservation of the pool, SECURITY-MATH §7); `null` in one process, where the channel
+    /// is authentic by construction.
+    @NullWhenAbsent public var authenticationBits: Int?
+    /// Networked runs: the probability that a forged or altered frame passed authentication,
+    /// summed over the run's frames (each `L / 2^128`, `L` its 128-bit blocks).
+    @NullWhenAbsent public var epsilonAuthentication: Double?
+    /// Networked runs: `epsilonPE + epsilonPA + epsilonCorrectness + epsilonAuthentication`, the
+    /// composed failure probability of the whole run (errors of composable components add:
+    /// Portmann and Renner, "Cryptographic security of quantum key distribution", 2014, §4;
+    /// Portmann, IEEE Trans. Inf. Theory 60(7), 2014, for the authentication).
+    @NullWhenAbsent public var epsilonTotal: Double?
+    /// Networked runs: `keyBits - authenticationBits`, what the link gained after paying for
+    /// its own authentication (negative when a run cost more than it made).
+    @NullWhenAbsent public var netKeyBits: Int?
+
+    /// One party's report of a run it took part in over a network: the same public fields as
+    /// the report of both parties together (each party keeps the same ledger of public
+    /// quantities), with this party's outcome.
+    public init(configuration: ProtocolConfiguration, ledger: Ledger, outcome: PartyOutcome, seconds: Double,
+                stageSeconds: [String: Double], publicBits: Int) {
+        self.init(configuration: configuration, ledger: ledger, alice: outcome, bob: outcome, seconds: seconds,
+                  stageSeconds: stageSeconds, publicBits: publicBits)
+    }
 
     init(configuration: ProtocolConfiguration, ledger: Ledger, alice: PartyOutcome, bob: PartyOutcome,
          seconds: Double, stageSeconds: [String: Double], publicBits: Int) {
@@ -113,12 +137,26 @@ public struct ProtocolReport: Sendable, Codable {
                 + "statistical margin " + String(format: "%.4f", margin) + ": impossible for quantum devices; check the data"]
     }
 
+    /// The report with the authentication account of a networked run.
+    /// - Parameters:
+    ///   - authenticationBits: pool bits the run consumed.
+    ///   - epsilonAuthentication: summed forgery probability of its frames.
+    public func authenticated(authenticationBits: Int, epsilonAuthentication: Double) -> ProtocolReport {
+        var copy = self
+        copy.authenticationBits = authenticationBits
+        copy.epsilonAuthentication = epsilonAuthentication
+        copy.epsilonTotal = epsilonPE + epsilonPA + epsilonCorrectness + epsilonAuthentication
+        copy.netKeyBits = keyBits - authenticationBits
+        return copy
+    }
+
     /// The same report for a run whose key is withheld: marked aborted, with no key bits.
     public func refusingKey(reason: String) -> ProtocolReport {
         var copy = self
         copy.aborted = true
         copy.keyBits = 0
         copy.abortReason = reason
+        if let authenticationBits { copy.netKeyBits = -authenticationBits }
         return copy
     }
 }

@@ -61,12 +61,12 @@ public struct ProtocolRun {
         return Result(alice: aliceOutcome, bob: bobOutcome, report: report)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// The stage whose work handling `message` is: used for the per-stage times.
-    static func stage(receiving message: Message, by party: Party) -> String {
+    public static func stage(receiving message: Message, by party: Party) -> String {
         switch message {
         case .testMarks, .begin: return "measurement"
         case .inputs, .testSelection, .testOutputs: return "estimation"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EveLP
+import CommandLineSupport
 import Foundation
 import NonSignaling
 

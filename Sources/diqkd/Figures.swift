@@ -1,4 +1,5 @@
 import EveLP
+import CommandLineSupport
 import Foundation
 import Plotting
 import SecurityBounds

@@ -22,21 +22,21 @@ import Protocol
 /// - **Nothing is lost or clobbered.** An earlier run's keys and report are never deleted or
 ///   overwritten: publishing a new result (keys, or an aborted run's report) first moves them
 ///   to `earlier/<UTC time>-<PID>/`, and the command says so.
-struct OutputFolder {
-    let path: String
+package struct OutputFolder {
+    package let path: String
     /// The descriptor holding the lock; closed (and the lock released) when the process ends.
     private let lockDescriptor: Int32
 
-    static let lockName = ".diqkd.lock"
-    static let commitName = ".diqkd-commit"
+    package static let lockName = ".diqkd.lock"
+    package static let commitName = ".diqkd-commit"
     /// The names a published result may have, in publishing order.
-    static let resultNames = ["alice.key", "bob.key", "report.json"]
+    package static let resultNames = ["alice.key", "bob.key", "report.json"]
 
     /// Creates the folder if needed (mode 0700), takes its lock and finishes or removes what a
     /// killed run left.
     /// - Parameter flag: the flag that named the folder, for messages.
     /// - Throws: `CLIError.usage` when the path is not a usable folder or another run holds it.
-    init(path: String, flag: String = "--out") throws {
+    package init(path: String, flag: String = "--out") throws {
         self.path = path
         if let folder = isFolder(path) {
             guard folder else { throw CLIError.usage("\(flag) \(path) exists and is not a folder.") }
@@ -67,7 +67,7 @@ struct OutputFolder {
     }
 
     /// Finishes a commit a killed run left (`.diqkd-commit`) and deletes uncommitted stages.
-    func recover() throws {
+    package func recover() throws {
         if FileManager.default.fileExists(atPath: "\(path)/\(Self.commitName)") { try finishCommit() }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in entries where name.hasPrefix(SecretFiles.temporaryPrefix) {
@@ -79,7 +79,7 @@ struct OutputFolder {
     /// Publishes a run's result: its report, and the keys when it produced them.
     /// - Returns: where an earlier run's files were moved, if there were any.
     @discardableResult
-    func publish(report: ProtocolReport, aliceKey: SecretBits?, bobKey: SecretBits?) throws -> String? {
+    package func publish(report: ProtocolReport, aliceKey: SecretBits?, bobKey: SecretBits?) throws -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let reportBytes: [UInt8]

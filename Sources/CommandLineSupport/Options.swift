@@ -5,24 +5,26 @@ import SecurityBounds
 import Simulation
 
 /// Flags describing the honest devices of Section 6.4.
-struct DeviceModelOptions: ParsableArguments {
+package struct DeviceModelOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "Werner visibility V of the entangled state, in [0, 1] (default 1; 0.99 for simulate).")
-    var visibility: Double?
+    package var visibility: Double?
 
     @Option(help: "Detector efficiency, in [0, 1]; a missing click counts as output 0.")
-    var detectionEfficiency: Double?
+    package var detectionEfficiency: Double?
 
     @Option(help: "Alice's polarisation angles for inputs 0,1 in degrees (Figure 14: 0,-30).")
-    var aliceAngles: String?
+    package var aliceAngles: String?
 
     @Option(help: "Bob's polarisation angles for inputs 0,1 in degrees (Figure 14: 0,30).")
-    var bobAngles: String?
+    package var bobAngles: String?
 
     /// Whether any device flag was given.
-    var isGiven: Bool { visibility != nil || detectionEfficiency != nil || aliceAngles != nil || bobAngles != nil }
+    package var isGiven: Bool { visibility != nil || detectionEfficiency != nil || aliceAngles != nil || bobAngles != nil }
 
     /// The model, with defaults for flags not given; throws a usage error naming the bad flag.
-    func model(defaultVisibility: Double = 1) throws -> QuantumDeviceModel {
+    package func model(defaultVisibility: Double = 1) throws -> QuantumDeviceModel {
         let model = QuantumDeviceModel(
             visibility: visibility ?? defaultVisibility,
             detectionEfficiency: detectionEfficiency ?? 1,
@@ -49,18 +51,20 @@ struct DeviceModelOptions: ParsableArguments {
 }
 
 /// The pair `(eps, delta)` either given directly or computed from a device model.
-struct ErrorRateOptions: ParsableArguments {
+package struct ErrorRateOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "CHSH error eps of the boxes, in [0, 1] (with --delta, instead of a device model).")
-    var epsilon: Double?
+    package var epsilon: Double?
 
     @Option(help: "Key-basis error delta = P(x != y | u = v = 0), in [0, 1].")
-    var delta: Double?
+    package var delta: Double?
 
     @OptionGroup(title: "Device model (used when --epsilon/--delta are not given)")
-    var device: DeviceModelOptions
+    package var device: DeviceModelOptions
 
     /// The errors to plan or rate with, and the model they came from, if any.
-    func resolve() throws -> (epsilon: Double, delta: Double, model: QuantumDeviceModel?) {
+    package func resolve() throws -> (epsilon: Double, delta: Double, model: QuantumDeviceModel?) {
         switch (epsilon, delta) {
         case (nil, nil):
             let model = try device.model()
@@ -81,24 +85,26 @@ struct ErrorRateOptions: ParsableArguments {
 
 /// Flags of the classical protocol that decide the finite-size key length; their ranges are
 /// `FiniteSizeParameters`' and are checked there, once.
-struct FiniteSizeOptions: ParsableArguments {
+package struct FiniteSizeOptions: ParsableArguments {
+    package init() {}
+
     @Option(help: "Round split: 'spot-check' (key rounds use inputs 0,0) or 'paper' (Protocol 1).")
-    var mode: String = ProtocolMode.spotCheck.rawValue
+    package var mode: String = ProtocolMode.spotCheck.rawValue
 
     @Option(help: "Fraction of rounds used for testing (gamma), strictly between 0 and 1.")
-    var testFraction: Double = 0.1
+    package var testFraction: Double = 0.1
 
     @Option(name: .customLong("epsilon-pe"), help: "Failure probability of parameter estimation, strictly between 0 and 1.")
-    var epsilonPE: Double = 5e-10
+    package var epsilonPE: Double = 5e-10
 
     @Option(name: .customLong("epsilon-pa"), help: "Soundness target of privacy amplification, strictly between 0 and 1.")
-    var epsilonPA: Double = 5e-10
+    package var epsilonPA: Double = 5e-10
 
     @Option(help: "Length t of the verification hash, 1 to 1024; correctness error 2^-t.")
-    var verificationBits: Int = 64
+    package var verificationBits: Int = 64
 
     /// The validated parameters; throws a usage error naming the bad flag.
-    func parameters(reconciliationEfficiency: Double = 1) throws -> FiniteSizeParameters {
+    package func parameters(reconciliationEfficiency: Double = 1) throws -> FiniteSizeParameters {
         guard let mode = ProtocolMode(rawValue: mode) else {
             throw CLIError.usage("--mode must be 'paper' or 'spot-check' (got '\(self.mode)').")
         }
@@ -109,7 +115,7 @@ struct FiniteSizeOptions: ParsableArguments {
     }
 
     /// The validated protocol configuration for `rounds` rounds and frames of `frameBits`.
-    func configuration(rounds: Int, frameBits: Int = ReconciliationMargin.defaultFrameBits) throws -> ProtocolConfiguration {
+    package func configuration(rounds: Int, frameBits: Int = ReconciliationMargin.defaultFrameBits) throws -> ProtocolConfiguration {
         let configuration = ProtocolConfiguration(rounds: rounds, finiteSize: try parameters(), frameBits: frameBits)
         do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
         return configuration

@@ -2,8 +2,8 @@ import Foundation
 import SecurityBounds
 
 /// Writes machine-readable results: one JSON document on stdout.
-enum JSONOutput {
-    static func print<T: Encodable>(_ value: T, pretty: Bool = true) throws {
+package enum JSONOutput {
+    package static func print<T: Encodable>(_ value: T, pretty: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
                                           : [.sortedKeys, .withoutEscapingSlashes]
@@ -14,7 +14,7 @@ enum JSONOutput {
 }
 
 /// Writes a file atomically, so that a failure never leaves a partial file behind.
-func writeAtomically(_ text: String, to path: String, flag: String? = nil) throws {
+package func writeAtomically(_ text: String, to path: String, flag: String? = nil) throws {
     if isFolder(path) == true {
         throw CLIError.usage("\(flag.map { "\($0) " } ?? "")\(path) is a folder; give a file name.")
     }
@@ -26,15 +26,15 @@ func writeAtomically(_ text: String, to path: String, flag: String? = nil) throw
 }
 
 /// Whether `path` is a folder; `nil` when nothing is there.
-func isFolder(_ path: String) -> Bool? {
+package func isFolder(_ path: String) -> Bool? {
     var isDirectory: ObjCBool = false
     return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) ? isDirectory.boolValue : nil
 }
 
 /// Formats a number for human-readable output with `digits` significant digits.
-func formatted(_ value: Double, digits: Int = 6) -> String {
+package func formatted(_ value: Double, digits: Int = 6) -> String {
     String(format: "%.\(digits)g", value)
 }
 
 /// Formats an integer with commas between groups of three digits.
-func grouped(_ value: Int) -> String { groupedDigits(value) }
+package func grouped(_ value: Int) -> String { groupedDigits(value) }

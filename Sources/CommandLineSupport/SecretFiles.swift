@@ -9,14 +9,14 @@ import Foundation
 /// widened later), written in full and flushed to the disk before they get their final name,
 /// and renamed into place with the folder flushed afterwards, so that a crash or `kill -9` at
 /// any moment leaves either the old name or the complete new file.
-enum SecretFiles {
+package enum SecretFiles {
     /// The prefix of every temporary name diqkd creates inside a folder it writes keys to; a
     /// later run holding the folder's lock removes what a killed run left under it.
-    static let temporaryPrefix = ".diqkd-tmp-"
+    package static let temporaryPrefix = ".diqkd-tmp-"
 
     /// Creates `path` exclusively with mode 0600, writes `bytes`, and flushes it to the disk.
     /// - Throws: `CLIError.failure` naming the path, after removing the partial file.
-    static func create(_ path: String, bytes: [UInt8]) throws {
+    package static func create(_ path: String, bytes: [UInt8]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("cannot create", path) }
         var ok = fchmod(fd, 0o600) == 0
@@ -37,26 +37,26 @@ enum SecretFiles {
     }
 
     /// Renames `from` to `to` (atomically replacing `to`) and flushes the folder of `to`.
-    static func rename(_ from: String, to: String) throws {
+    package static func rename(_ from: String, to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw failure("cannot move \(from) to", to) }
         syncFolder(of: to)
     }
 
     /// Flushes a folder's entries (renames and creations) to the disk.
-    static func syncFolder(_ folder: String) {
+    package static func syncFolder(_ folder: String) {
         let fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
     }
 
-    static func syncFolder(of path: String) {
+    package static func syncFolder(of path: String) {
         syncFolder((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
     }
 
     /// Writes a whole key file under a private temporary name in the same folder, then
     /// renames it to `path`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = (folder.isEmpty ? "" : folder + "/") + temporaryPrefix + "\(getpid())-" + name
@@ -69,14 +69,14 @@ enum SecretFiles {
     }
 
     /// Whether two paths name the same existing file (same device and inode).
-    static func sameFile(_ a: String, _ b: String) -> Bool {
+    package static func sameFile(_ a: String, _ b: String) -> Bool {
         var sa = stat(), sb = stat()
         guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
     /// Removes a file or a whole folder tree.
-    static func removeTree(_ path: String) {
+    package static func removeTree(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import Protocol
 
 /// Progress on stderr: a live bar on a terminal, an occasional line otherwise.
-final class ProgressReporter: @unchecked Sendable {
+package final class ProgressReporter: @unchecked Sendable {
+    package init() {}
+
     private let lock = NSLock()
     private let interactive = isatty(STDERR_FILENO) != 0
     private var lastStage = ""
@@ -10,7 +12,7 @@ final class ProgressReporter: @unchecked Sendable {
     private var lastFraction = -1.0
     private let started = Date()
 
-    var handler: ProgressHandler {
+    package var handler: ProgressHandler {
         { [self] stage, fraction in self.update(stage: stage, fraction: fraction) }
     }
 
@@ -38,7 +40,7 @@ final class ProgressReporter: @unchecked Sendable {
         lastPrinted = now
     }
 
-    func finish() {
+    package func finish() {
         if interactive && !lastStage.isEmpty { write("\r\u{1B}[K") }
     }
 

@@ -1,0 +1,270 @@
+import Authentication
+import Foundation
+import KeyPool
+import Protocol
+import Transport
+import Wire
+
+/// Why a networked run ended without a key before or outside the protocol's own decisions:
+/// the connection, the authentication of a frame, the peer's configuration or the key pool.
+/// Every such failure ends the run with exit 3 on the node, and the reason names the frame and
+/// the check that failed.
+public struct NodeFailure: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The public channel of one run between two nodes, authenticated with Wegman–Carter tags
+/// (SECURITY-MATH §7, docs/authentication.md): every frame carries the run's session ID, its
+/// direction, its sequence number and the pool position of the run's keys, all under the tag.
+///
+/// A frame is trusted only after (1) its header decodes within the configuration's limits,
+/// (2) its session, direction, sequence number and pool position are the ones expected next —
+/// which rejects drops, duplicates, reordering, reflection and replays of other sessions — and
+/// (3) its tag verifies with the one-time pad of that (direction, sequence). Only then is the
+/// payload decoded. The pool bytes behind a tag are recorded as consumed before the first tag
+/// is sent or checked (``KeyPool/reserve(bytes:at:)``).
+public struct AuthenticatedChannel {
+    /// Seconds to wait for a frame (the peer's longest computation must fit).
+    let timeout: Double
+    let connection: FrameConnection
+    let role: Party
+    public private(set) var session: SessionID
+    /// Byte offset of the run's reservation in the pool.
+    public private(set) var position: UInt64
+    private var keys: AuthenticationKeys?
+    private var limits: WireLimits
+    private var sent: UInt32 = 0
+    private var received: UInt32 = 0
+    /// Pool bytes this run consumed: its reservation and any bytes skipped to reach it.
+    public private(set) var consumedBytes: UInt64 = 0
+    /// Summed forgery probability of the frames sent and received.
+    public private(set) var epsilonAuthentication = 0.0
+    /// Payload bits of every message sent and received (the transcript's size).
+    public private(set) var publicBits = 0
+    /// Bytes on the wire, both directions.
+    public private(set) var wireBytes = 0
+
+    var ownDirection: Direction { Direction(from: role) }
+    var peerDirection: Direction { role == .alice ? .bobToAlice : .aliceToBob }
+    var peerName: String { role == .alice ? "Bob" : "Alice" }
+
+    init(connection: FrameConnection, role: Party, timeout: Double) {
+        self.connection = connection
+        self.role = role
+        self.timeout = timeout
+        session = SessionID(bytes: [UInt8](repeating: 0, count: 16))
+        position = 0
+        limits = .hello
+    }
+
+    /// Opens the run from the side that connected: reserves the run's keys at the pool's
+    /// position, sends a hello and checks the peer's.
+    /// - Returns: the peer's hello.
+    mutating func open(pool: KeyPool, hello: Hello) throws(NodeFailure) -> Hello {
+        var generator = SystemRandomNumberGenerator()
+        session = SessionID.random(using: &generator)
+        try reserve(pool: pool, at: nil)
+        try sendHello(hello)
+        let frame = try receiveFrame(expecting: "the peer's hello")
+        let header = try self.header(of: frame, what: "the peer's hello")
+        guard header.type == .hello, header.direction == peerDirection, header.sequence == 0, header.session == session else {
+            throw NodeFailure("the first frame from \(peerName) is not a hello for this session (type \(header.type), sequence \(header.sequence))")
+        }
+        if header.poolPosition > UInt64(position) * 8 {
+            // The peer's pool is ahead (it consumed bytes this node never saw used, such as a run
+            // that failed before this node's hello arrived): skip to its position, so both pools
+            // continue in step, and end this run.
+            let peerPosition = header.poolPosition / 8
+            try reserve(pool: pool, at: peerPosition)
+            try authenticate(frame, header: header, what: "the peer's hello")
+            throw NodeFailure("the key pools were out of step: \(peerName)'s was at bit \(peerPosition * 8), this node's behind it; "
+                              + "this node skipped ahead, so the next run starts in step")
+        }
+        guard header.poolPosition == UInt64(position) * 8 else {
+            throw NodeFailure("\(peerName)'s hello names pool bit \(header.poolPosition), not this run's \(position * 8)")
+        }
+        try authenticate(frame, header: header, what: "the peer's hello")
+        return try helloPayload(frame, header: header)
+    }
+
+    /// Answers a run opened by the peer: reads its hello, reserves the same pool bytes (skipping
+    /// ahead if the peer is ahead), checks the tag and answers with this node's hello.
+    /// - Returns: the peer's hello.
+    mutating func accept(pool: KeyPool, hello: Hello) throws(NodeFailure) -> Hello {
+        let frame = try receiveFrame(expecting: "the peer's hello")
+        let header = try self.header(of: frame, what: "the peer's hello")
+        guard header.type == .hello, header.direction == peerDirection, header.sequence == 0 else {
+            throw NodeFailure("the first frame from \(peerName) is not a hello (type \(header.type), sequence \(header.sequence))")
+        }
+        session = header.session
+        guard header.poolPosition % (8 * KeyPool.granule) == 0 else {
+            throw NodeFailure("\(peerName)'s hello names pool bit \(header.poolPosition), not a reservation boundary")
+        }
+        let peerPosition = header.poolPosition / 8
+        if peerPosition < pool.position {
+            // The peer is behind: those bytes are spent here and are never used again. Send a
+            // hello at this node's position so the peer can skip ahead.
+            let own = pool.position * 8
+            try reserve(pool: pool, at: nil)
+            try sendHello(hello)
+            throw NodeFailure("the key pools were out of step: \(peerName)'s hello uses pool bit \(header.poolPosition), already "
+                              + "consumed here (this node was at bit \(own)); this node answered with its position so the peer "
+                              + "skips ahead, and the next run starts in step")
+        }
+        try reserve(pool: pool, at: peerPosition)
+        try authenticate(frame, header: header, what: "the peer's hello")
+        let peer = try helloPayload(frame, header: header)
+        try sendHello(hello)
+        return peer
+    }
+
+    /// Takes the run's keys from the pool (recorded as consumed before any use).
+    private mutating func reserve(pool: KeyPool, at: UInt64?) throws(NodeFailure) {
+        let before = pool.position
+        let reservation: Reservation
+        do {
+            reservation = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: at)
+        } catch {
+            throw NodeFailure("key pool: \(error.description)")
+        }
+        consumedBytes += pool.position - before
+        position = reservation.position
+        do {
+            keys = try AuthenticationKeys(reservation: reservation.bytes)
+        } catch {
+            throw NodeFailure("key pool: \(error)")
+        }
+        reservation.wipe()
+        sent = 0
+        received = 0
+    }
+
+    private mutating func sendHello(_ hello: Hello) throws(NodeFailure) {
+        try send(.hello(hello))
+    }
+
+    /// Fixes the limits of every later frame once the configuration is agreed.
+    mutating func agree(on configuration: ProtocolConfiguration) {
+        limits = WireLimits(configuration: configuration)
+    }
+
+    /// Sends one message or hello, tagged with the next one-time pad of this direction.
+    mutating func send(_ payload: FramePayload) throws(NodeFailure) {
+        guard let keys else { throw NodeFailure("internal: no keys reserved before sending") }
+        guard sent < UInt32(AuthenticationKeys.tagsPerDirection) else {
+            throw NodeFailure("the run needs more than \(AuthenticationKeys.tagsPerDirection) frames from \(role.rawValue), its authentication budget")
+        }
+        var frame = WireCodec.frame(payload, direction: ownDirection, session: session, poolPosition: position * 8, sequence: sent)
+        let body = frame.count - FrameHeader.tagByteCount
+        let tag: [UInt8]
+        do {
+            tag = try frame.withUnsafeBytes { raw throws(AuthenticationError) in
+                try keys.tag(UnsafeRawBufferPointer(rebasing: raw[..<body]), direction: ownDirection.rawValue, sequence: sent)
+            }
+        } catch {
+            throw NodeFailure("authentication: \(error)")
+        }
+        frame.replaceSubrange(body..., with: tag)
+        epsilonAuthentication += PolynomialHash.forgeryBound(byteCount: body)
+        if case .message(let message) = payload { publicBits += message.payloadBits }
+        wireBytes += frame.count
+        sent += 1
+        do { try connection.send(frame) } catch {
+            throw NodeFailure("sending \(payload.type) (frame \(sent - 1) to \(peerName)): \(error.description)")
+        }
+    }
+
+    /// The next message from the peer, after every check of the type comment.
+    mutating func receive(expecting what: String) throws(NodeFailure) -> Message {
+        let frame = try receiveFrame(expecting: what)
+        let header = try self.header(of: frame, what: "frame \(received) from \(peerName)")
+        let name = "frame \(received) from \(peerName) (\(header.type))"
+        guard header.session == session else {
+            throw NodeFailure("\(name) belongs to another session (\(header.session)), not this run's \(session): a replay")
+        }
+        guard header.direction == peerDirection else {
+            throw NodeFailure("\(name) travels in this node's own direction: a reflection")
+        }
+        guard header.sequence == received else {
+            throw NodeFailure("\(peerName)'s frame has sequence number \(header.sequence) where \(received) was due: "
+                              + "a frame was dropped, duplicated or reordered")
+        }
+        guard header.poolPosition == position * 8 else {
+            throw NodeFailure("\(name) names pool bit \(header.poolPosition), not this run's \(position * 8)")
+        }
+        try authenticate(frame, header: header, what: name)
+        let payload: FramePayload
+        do {
+            payload = try frame.withUnsafeBytes { raw throws(WireError) in try WireCodec.decodeFrame(raw, limits: limits).payload }
+        } catch {
+            throw NodeFailure("\(name) passed authentication but does not decode: \(error.description)")
+        }
+        guard case .message(let message) = payload else { throw NodeFailure("\(name): a second hello within a run") }
+        if case .abort = message {} else { publicBits += message.payloadBits }
+        return message
+    }
+
+    private mutating func receiveFrame(expecting what: String) throws(NodeFailure) -> [UInt8] {
+        do {
+            let frame = try connection.receive(timeout: timeout)
+            wireBytes += frame.count
+            return frame
+        } catch {
+            throw NodeFailure("waiting for \(what): \(error.description)")
+        }
+    }
+
+    private func header(of frame: [UInt8], what: String) throws(NodeFailure) -> FrameHeader {
+        do {
+            return try frame.withUnsafeBytes { raw throws(WireError) in
+                try FrameHeader.decode(UnsafeRawBufferPointer(rebasing: raw[..<FrameHeader.byteCount]), limits: limits)
+            }
+        } catch {
+            throw NodeFailure("\(what): \(error.description)")
+        }
+    }
+
+    /// Checks the tag of a frame (all bytes before it) with the pad of its direction and
+    /// sequence number; counts its forgery probability.
+    private mutating func authenticate(_ frame: [UInt8], header: FrameHeader, what: String) throws(NodeFailure) {
+        guard let keys else { throw NodeFailure("internal: no keys reserved before checking a tag") }
+        guard header.sequence < UInt32(AuthenticationKeys.tagsPerDirection) else {
+            throw NodeFailure("\(what): sequence number \(header.sequence) beyond the run's authentication budget")
+        }
+        let body = frame.count - FrameHeader.tagByteCount
+        let valid = frame.withUnsafeBytes { raw in
+            keys.verify(UnsafeRawBufferPointer(rebasing: raw[..<body]), tag: UnsafeRawBufferPointer(rebasing: raw[body...]),
+                        direction: header.direction.rawValue, sequence: header.sequence)
+        }
+        epsilonAuthentication += PolynomialHash.forgeryBound(byteCount: body)
+        guard valid else {
+            let hint = header.type == .hello && header.sequence == 0 ? ": the nodes hold different key pools, or the frame was altered" : ": the frame was altered or forged"
+            throw NodeFailure("authentication failed on \(what)\(hint)")
+        }
+        received += 1
+    }
+
+    private func helloPayload(_ frame: [UInt8], header: FrameHeader) throws(NodeFailure) -> Hello {
+        do {
+            let payload = try frame.withUnsafeBytes { raw throws(WireError) in try WireCodec.decodeFrame(raw, limits: .hello).payload }
+            guard case .hello(let hello) = payload else { throw NodeFailure("the peer's first frame is not a hello") }
+            return hello
+        } catch let error as WireError {
+            throw NodeFailure("the peer's hello passed authentication but does not decode: \(error.description)")
+        } catch let error as NodeFailure {
+            throw error
+        } catch {
+            throw NodeFailure("\(error)")
+        }
+    }
+
+    /// Sends an authenticated abort, if the connection still works, so the peer stops with
+    /// this node's reason rather than a timeout.
+    mutating func abort(_ reason: String) {
+        guard keys != nil, sent < UInt32(AuthenticationKeys.tagsPerDirection) else { return }
+        try? send(.message(.abort(reason: reason)))
+    }
+
+    func close() { connection.close() }
+}

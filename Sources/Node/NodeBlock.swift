@@ -1,0 +1,218 @@
+import Foundation
+import Hashing
+import KeyPool
+import Protocol
+import Randomness
+import Transport
+import Wire
+
+/// Where a node's measurements come from.
+public enum NodeMeasurements: Sendable {
+    /// A simulated device played by a `diqkd source` service at this address.
+    case source(Endpoint)
+    /// This lab's recorded rounds (its own file only).
+    case recorded(RecordedRounds)
+}
+
+/// The settings of a node that hold for every block it runs.
+public struct NodeSettings: Sendable {
+    public var role: Party
+    public var configuration: ProtocolConfiguration
+    /// Seconds to wait for a frame from the peer or an answer from the source.
+    public var timeout: Double
+    /// Bytes of every new key that go back into the pool before the rest is delivered.
+    public var refillBytes: Int
+    /// This build's version, exchanged in the hello.
+    public var version: String
+
+    public init(role: Party, configuration: ProtocolConfiguration, timeout: Double, refillBytes: Int, version: String) {
+        self.role = role
+        self.configuration = configuration
+        self.timeout = timeout
+        self.refillBytes = refillBytes
+        self.version = version
+    }
+}
+
+/// One block: one run of the protocol between this node and its peer over one connection.
+public enum NodeBlock {
+    /// What a block produced on this node.
+    public struct Result: Sendable {
+        /// The key delivered to applications (after the pool's refill), or why there is none.
+        public let outcome: PartyOutcome
+        public let report: NodeReport
+    }
+
+    /// Runs one block over `connection`.
+    /// - Parameters:
+    ///   - initiator: whether this node opened the connection (it chooses the session ID and
+    ///     its pool position opens the run).
+    ///   - block: this node's next block number; the run uses the larger of both nodes'.
+    ///   - progress: stage and fraction, for progress output.
+    /// - Returns: the outcome and report; never throws — every failure is an aborted outcome
+    ///   whose reason names the check that failed.
+    public static func run(connection: FrameConnection, initiator: Bool, pool: KeyPool, settings: NodeSettings, block: UInt64,
+                           measurements: NodeMeasurements, progress: ProgressHandler?) -> Result {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var channel = AuthenticatedChannel(connection: connection, role: settings.role, timeout: settings.timeout)
+        var machine: PartyMachine?
+        var agreedBlock = block
+        var stageSeconds: [String: Double] = [:]
+        var outcome: PartyOutcome
+        var device: SourceDevice?
+        defer { device?.close() }
+        do {
+            let own = Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration)
+            let peer = initiator ? try channel.open(pool: pool, hello: own) : try channel.accept(pool: pool, hello: own)
+            guard peer.role != settings.role else {
+                throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
+            }
+            var comparable = peer
+            comparable.role = own.role
+            comparable.block = own.block
+            if let difference = own.mismatch(with: comparable) {
+                throw NodeFailure("the nodes' configurations differ: \(difference)")
+            }
+            agreedBlock = max(block, peer.block)
+            channel.agree(on: settings.configuration)
+            let source: MeasurementSource
+            switch measurements {
+            case .recorded(let rounds):
+                source = .recorded(rounds)
+            case .source(let endpoint):
+                do {
+                    device = try SourceDevice(source: endpoint, role: settings.role, label: channel.session.bytes,
+                                              timeout: settings.timeout)
+                } catch {
+                    throw NodeFailure("the source: \(error.description)")
+                }
+                source = .device(device!, inputRandomness: PartyRandomness(seed: nil, stream: "\(settings.role.rawValue).inputs"))
+            }
+            machine = PartyMachine(role: settings.role, configuration: settings.configuration, measurements: source, progress: progress)
+            outcome = try converse(&machine!, channel: &channel, device: device, stageSeconds: &stageSeconds, progress: progress)
+        } catch {
+            channel.abort(error.description)
+            outcome = machine?.outcome.flatMap { if case .aborted = $0 { return $0 } else { return nil } }
+                ?? .aborted(reason: error.description)
+        }
+        channel.close()
+        var report = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
+                                    seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
+                                    publicBits: channel.publicBits)
+            .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+        var refilled = 0
+        if case .key(let key) = outcome {
+            do {
+                let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
+                refilled = refill
+                outcome = .key(delivered)
+            } catch {
+                let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
+                report = report.refusingKey(reason: reason)
+                outcome = .aborted(reason: reason)
+            }
+        }
+        let node = NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
+                                   poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
+                                   refillBits: refilled * 8, wireBytes: channel.wireBytes)
+        return Result(outcome: outcome, report: NodeReport(protocolReport: report, node: node))
+    }
+
+    /// Moves the first `bytes` bytes of the key into the pool (both nodes hold the same key, so
+    /// their pools grow alike) and returns the rest for delivery.
+    static func refill(pool: KeyPool, from key: SecretBits, bytes: Int) throws(KeyPoolError) -> (Int, SecretBits) {
+        let granule = Int(KeyPool.granule)
+        let refill = min(bytes, key.count / 8) / granule * granule
+        guard refill > 0 else { return (0, key) }
+        let (head, rest) = key.withBits { bits in
+            (bits.slice(0..<(8 * refill)).bytesMSBFirst(), SecretBits(bits.slice((8 * refill)..<bits.count)))
+        }
+        var material = head
+        defer { for i in material.indices { material[i] = 0 } }
+        try pool.refill(material)
+        return (refill, rest)
+    }
+
+    /// Feeds the party's state machine with authenticated messages until it has finished.
+    private static func converse(_ machine: inout PartyMachine, channel: inout AuthenticatedChannel, device: SourceDevice?,
+                                 stageSeconds: inout [String: Double], progress: ProgressHandler?) throws(NodeFailure) -> PartyOutcome {
+        let clock = ContinuousClock()
+        var currentStage = ""
+        func timed(_ stage: String, _ body: () -> [Message]) -> [Message] {
+            if stage != currentStage {
+                if !currentStage.isEmpty { progress?(currentStage, 1) }
+                currentStage = stage
+                progress?(stage, 0)
+            }
+            let begin = clock.now
+            let value = body()
+            stageSeconds[stage, default: 0] += ProtocolRun.seconds(clock.now - begin)
+            return value
+        }
+        defer { if !currentStage.isEmpty { progress?(currentStage, 1) } }
+        var outgoing = timed("measurement") { machine.start() }
+        while true {
+            if let failure = device?.failure {
+                throw NodeFailure("\(machine.role.rawValue)'s device failed: \(failure)")
+            }
+            for message in outgoing { try channel.send(.message(message)) }
+            if let outcome = machine.outcome { return outcome }
+            let message = try channel.receive(expecting: "\(machine.role == .alice ? "Bob" : "Alice")'s next message")
+            outgoing = timed(ProtocolRun.stage(receiving: message, by: machine.role)) { machine.receive(message) }
+        }
+    }
+}
+
+/// Alice or Bob, behind one interface for the node loop.
+enum PartyMachine {
+    case alice(Alice)
+    case bob(Bob)
+
+    init(role: Party, configuration: ProtocolConfiguration, measurements: MeasurementSource, progress: ProgressHandler?) {
+        switch role {
+        case .alice:
+            self = .alice(Alice(configuration: configuration, measurements: measurements,
+                                randomness: PartyRandomness(seed: nil, stream: "alice"), progress: progress))
+        case .bob:
+            self = .bob(Bob(configuration: configuration, measurements: measurements, progress: progress))
+        }
+    }
+
+    var role: Party { if case .alice = self { return .alice } else { return .bob } }
+
+    var outcome: PartyOutcome? {
+        switch self {
+        case .alice(let a): return a.outcome
+        case .bob(let b): return b.outcome
+        }
+    }
+
+    var ledger: Ledger {
+        switch self {
+        case .alice(let a): return a.ledger
+        case .bob(let b): return b.ledger
+        }
+    }
+
+    /// Alice measures and opens the conversation; Bob waits for her.
+    mutating func start() -> [Message] {
+        guard case .alice(var a) = self else { return [] }
+        let messages = a.start()
+        self = .alice(a)
+        return messages
+    }
+
+    mutating func receive(_ message: Message) -> [Message] {
+        switch self {
+        case .alice(var a):
+            let replies = a.receive(message)
+            self = .alice(a)
+            return replies
+        case .bob(var b):
+            let replies = b.receive(message)
+            self = .bob(b)
+            return replies
+        }
+    }
+}

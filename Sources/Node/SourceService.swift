@@ -1,0 +1,144 @@
+import Foundation
+import Hashing
+import Protocol
+import Simulation
+import Transport
+
+/// `diqkd source`: plays nature for the devices of two labs. It holds the joint behaviour
+/// (an honest device model or an eavesdropper's box partition, as a ``BoxSource``); each lab's
+/// device connects on its own, says which run it measures for (the label) and sends its inputs
+/// in batches. The source answers each side from the joint behaviour given what the other side
+/// has measured so far (``BoxSource`` samples the later side conditionally), so the outputs
+/// carry exactly the correlations of the behaviour and no lab ever sees the other's data.
+public final class SourceService: @unchecked Sendable {
+    /// A fresh joint behaviour for the run with this label.
+    public typealias MakeSource = @Sendable (_ label: [UInt8]) -> BoxSource
+
+    /// The most runs served at once; opening one more forgets the oldest (a run whose second
+    /// lab never came).
+    public static let maximumRuns = 8
+
+    private let listener: FrameListener
+    private let makeSource: MakeSource
+    private let timeout: Double
+    private let lock = NSLock()
+    private var runs: [(label: [UInt8], run: SourceRun)] = []
+    private let log: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - timeout: seconds a device may stay silent before its connection is dropped.
+    ///   - log: one line per event (connections, runs), for the operator.
+    public init(listener: FrameListener, timeout: Double, log: @escaping @Sendable (String) -> Void,
+                makeSource: @escaping MakeSource) {
+        self.listener = listener
+        self.timeout = timeout
+        self.makeSource = makeSource
+        self.log = log
+    }
+
+    /// Serves devices until the process ends, one thread per connection.
+    public func serve() -> Never {
+        while true {
+            guard let connection = try? listener.accept(timeout: nil) else { continue }
+            let thread = Thread { [self] in self.serve(connection) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ connection: FrameConnection) {
+        defer { connection.close() }
+        let role: Party, run: SourceRun
+        do {
+            guard case .open(let r, let label) = try SourceWire.decode(connection.receive(timeout: timeout)) else {
+                return refuse(connection, "the first frame must open a run")
+            }
+            guard let joined = join(label: label, role: r) else {
+                return refuse(connection, "\(r.rawValue)'s device is already connected for this run")
+            }
+            role = r
+            run = joined
+            log("\(role.rawValue)'s device connected from \(connection.peer) for run \(hex(label))")
+        } catch {
+            return log("connection from \(connection.peer) dropped: \(error)")
+        }
+        var rounds = 0
+        while true {
+            do {
+                guard case .measure(let inputs) = try SourceWire.decode(connection.receive(timeout: timeout)) else {
+                    return refuse(connection, "expected a batch of inputs")
+                }
+                try connection.send(SourceWire.encode(.outputs(run.measure(inputs, side: role))))
+                rounds += inputs.count
+            } catch let error as TransportError where error.code == .closed {
+                log("\(role.rawValue)'s device measured \(rounds) rounds and left")
+                leave(run, role: role)
+                return
+            } catch {
+                log("\(role.rawValue)'s device dropped after \(rounds) rounds: \(error)")
+                leave(run, role: role)
+                return
+            }
+        }
+    }
+
+    private func refuse(_ connection: FrameConnection, _ reason: String) {
+        log("refused \(connection.peer): \(reason)")
+        try? connection.send(SourceWire.encode(.error(reason)))
+    }
+
+    private func join(label: [UInt8], role: Party) -> SourceRun? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let index = runs.firstIndex(where: { $0.label == label }) {
+            return runs[index].run.join(role) ? runs[index].run : nil
+        }
+        let run = SourceRun(source: makeSource(label))
+        _ = run.join(role)
+        if runs.count == Self.maximumRuns { runs.removeFirst() }
+        runs.append((label, run))
+        return run
+    }
+
+    private func leave(_ run: SourceRun, role: Party) {
+        lock.lock()
+        defer { lock.unlock() }
+        if run.leave(role) { runs.removeAll { $0.run === run } }
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// One run's joint behaviour, shared by its two devices' connections.
+final class SourceRun: @unchecked Sendable {
+    private let lock = NSLock()
+    private let source: BoxSource
+    private let devices: (alice: SimulatedDevice, bob: SimulatedDevice)
+    private var present: Set<Party> = []
+    private var left: Set<Party> = []
+
+    init(source: BoxSource) {
+        self.source = source
+        devices = source.makeDevices()
+    }
+
+    /// Whether `role` may join (each side once).
+    func join(_ role: Party) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return present.insert(role).inserted
+    }
+
+    /// Marks `role` gone; `true` when both sides have gone.
+    func leave(_ role: Party) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        left.insert(role)
+        return left.count == 2
+    }
+
+    func measure(_ inputs: BitVector, side: Party) -> BitVector {
+        lock.lock()
+        defer { lock.unlock() }
+        return (side == .alice ? devices.alice : devices.bob).measure(inputs)
+    }
+}

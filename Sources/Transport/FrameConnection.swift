@@ -1,0 +1,160 @@
+import NIOCore
+import NIOPosix
+
+/// One TCP connection that carries frames, used from synchronous code: ``send(_:)`` blocks
+/// until the bytes are handed to the kernel, ``receive(timeout:)`` until a whole frame has
+/// arrived or the timeout passes.
+///
+/// The event loop cuts the incoming stream into frames with a ``FrameFormat`` (a frame longer
+/// than the format allows ends the connection before anything is buffered for it), so a reader
+/// never sees partial frames. Large frames are written in pieces of ``writeChunkBytes``, each
+/// waited for, so a sender holds at most one piece beyond its own copy of the frame.
+public final class FrameConnection: @unchecked Sendable {
+    /// Bytes handed to the event loop per write.
+    public static let writeChunkBytes = 1 << 20
+
+    private let channel: Channel
+    private let inbox: FrameQueue
+    /// `HOST:PORT` of the other end, for messages.
+    public let peer: String
+
+    init(channel: Channel, inbox: FrameQueue) {
+        self.channel = channel
+        self.inbox = inbox
+        peer = channel.remoteAddress.map(Self.describe) ?? "unknown peer"
+    }
+
+    /// Adds the frame decoder and the inbox to a new channel's pipeline (on its event loop).
+    static func configure(_ channel: Channel, format: any FrameFormat, inbox: FrameQueue) throws {
+        try channel.pipeline.syncOperations.addHandlers([
+            ByteToMessageHandler(FrameDecoder(format: format)),
+            FrameInboxHandler(inbox: inbox),
+        ])
+    }
+
+    /// Connects to `endpoint`.
+    /// - Parameters:
+    ///   - timeout: seconds to wait for the connection.
+    /// - Throws: ``TransportError`` `.connect` naming the endpoint and the reason.
+    public static func connect(to endpoint: Endpoint, format: any FrameFormat, timeout: Double) throws(TransportError) -> FrameConnection {
+        let inbox = FrameQueue()
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(Int64(timeout * 1e9)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try configure(channel, format: format, inbox: inbox) }
+            }
+        do {
+            let channel = try bootstrap.connect(host: endpoint.host, port: endpoint.port).wait()
+            return FrameConnection(channel: channel, inbox: inbox)
+        } catch {
+            throw TransportError(.connect, "cannot connect to \(endpoint): \(Self.reason(error))")
+        }
+    }
+
+    /// Sends one frame; returns when it has been written to the socket.
+    /// - Throws: ``TransportError`` `.closed` when the connection is gone.
+    public func send(_ frame: [UInt8]) throws(TransportError) {
+        var offset = 0
+        repeat {
+            let end = min(frame.count, offset + Self.writeChunkBytes)
+            var buffer = channel.allocator.buffer(capacity: end - offset)
+            buffer.writeBytes(frame[offset..<end])
+            do {
+                try channel.writeAndFlush(buffer).wait()
+            } catch {
+                throw TransportError(.closed, "the connection to \(peer) broke while sending: \(Self.reason(error))")
+            }
+            offset = end
+        } while offset < frame.count
+    }
+
+    /// The next whole frame.
+    /// - Parameter timeout: seconds to wait.
+    /// - Throws: ``TransportError`` `.timeout`, `.closed` or `.malformed`.
+    public func receive(timeout: Double) throws(TransportError) -> [UInt8] {
+        try inbox.pop(timeout: timeout)
+    }
+
+    /// Closes the connection (idempotent) and waits until it is closed.
+    public func close() {
+        try? channel.close().wait()
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        if let ip = address.ipAddress, let port = address.port {
+            return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        }
+        return "\(address)"
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return error.description }
+        if let error = error as? ChannelError {
+            switch error {
+            case .connectTimeout(let t): return "no answer within \(formattedSeconds(Double(t.nanoseconds) / 1e9))"
+            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed, .eof: return "the connection is closed"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Cuts the byte stream into frames.
+struct FrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+    let format: any FrameFormat
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let headerBytes = format.headerByteCount
+        guard buffer.readableBytes >= headerBytes else { return .needMoreData }
+        let total = try buffer.withUnsafeReadableBytes { bytes in
+            try format.frameByteCount(header: UnsafeRawBufferPointer(rebasing: bytes[..<headerBytes]))
+        }
+        guard buffer.readableBytes >= total else {
+            // Room for the rest of the frame in one allocation, not a doubling per read.
+            buffer.reserveCapacity(minimumWritableBytes: total - buffer.readableBytes)
+            return .needMoreData
+        }
+        context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: total)!))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            throw TransportError(.closed, "the connection closed in the middle of a frame (\(buffer.readableBytes) bytes of it received)")
+        }
+        return .needMoreData
+    }
+}
+
+/// Hands whole frames to the synchronous reader and turns the connection's end into an error.
+final class FrameInboxHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private let inbox: FrameQueue
+
+    init(inbox: FrameQueue) { self.inbox = inbox }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        inbox.push(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? TransportError {
+            inbox.close(error)
+        } else if let error = error as? ByteToMessageDecoderError, case .leftoverDataWhenDone = error {
+            inbox.close(TransportError(.closed, "the connection closed in the middle of a frame"))
+        } else {
+            inbox.close(TransportError(.malformed, "\(FrameConnection.reason(error))"))
+        }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inbox.close(TransportError(.closed, "the peer closed the connection"))
+        context.fireChannelInactive()
+    }
+}

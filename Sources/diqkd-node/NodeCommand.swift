@@ -1,0 +1,188 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import KeyPool
+import Node
+import Protocol
+import Records
+import SecurityBounds
+import Transport
+
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node",
+        abstract: "Run one party (alice or bob) as a network node: its own measurements, an authenticated channel to the other node.",
+        discussion: """
+            The two nodes talk over TCP; every frame is authenticated with Wegman-Carter tags \
+            whose keys come from the pre-shared pool (`diqkd pool init`), and each block's \
+            report subtracts what authentication consumed (netKeyBits). Either role may listen; \
+            the other connects. Measurements come from a `diqkd source` (--source) or this lab's \
+            own record file (--records). Each block's key and report go to \
+            --out/block-NNNNNN/; a run that fails (protocol abort, transport or authentication \
+            failure) writes no key and exits 3.
+
+            Examples (host A, then host B):
+              diqkd node alice --listen 0.0.0.0:7000 --pool alice.pool --source src:7100 --out keys
+              diqkd node bob --connect hostA:7000 --pool bob.pool --source src:7100 --out keys
+            """
+    )
+
+    @Argument(help: "alice or bob.")
+    var role: String
+
+    @Option(help: "Wait for the other node on HOST:PORT.")
+    var listen: String?
+
+    @Option(help: "Connect to the other node at HOST:PORT (retrying until --connect-timeout).")
+    var connect: String?
+
+    @Option(help: "This node's pre-shared key pool file (from `diqkd pool init`).")
+    var pool: String
+
+    @Option(help: "Folder for each block's key and report.")
+    var out: String = "diqkd-node-output"
+
+    @Option(help: "Measure with a simulated device played by `diqkd source` at HOST:PORT.")
+    var source: String?
+
+    @Option(help: "This lab's record file (as `postprocess` reads it); needs --assume-nonsignaling.")
+    var records: String?
+
+    @Flag(help: "Certify keys from --records without the space-like audit, which needs both labs' events.")
+    var assumeNonsignaling = false
+
+    @Option(help: "Number of rounds a block (boxes measured).")
+    var rounds: Int = 10_000_000
+
+    @OptionGroup var classical: FiniteSizeOptions
+
+    @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
+    var frameBits: Int = ReconciliationMargin.defaultFrameBits
+
+    @Option(help: "Blocks to run, 1 to 1000000; 0 runs until stopped.")
+    var blocks: Int = 1
+
+    @Option(help: "Seconds to wait for the other node's next frame or the source's answer.")
+    var timeout: Double = 120
+
+    @Option(help: "Seconds to keep trying to connect (or to wait for a connection).")
+    var connectTimeout: Double = 60
+
+    @Option(help: "Bits of every new key that refill the pool before the rest is delivered (a multiple of 128).")
+    var refillBits: Int = 16_640
+
+    @Flag(help: "Print each block's report as one JSON line instead of a summary.")
+    var json = false
+
+    func run() throws {
+        let settings = try self.settings()
+        guard (listen == nil) != (connect == nil) else { throw CLIError.usage("give exactly one of --listen and --connect.") }
+        let peer = try endpoint(listen ?? connect!, flag: listen != nil ? "--listen" : "--connect")
+        let measurements = try self.measurements(settings)
+        let pool: KeyPool
+        do { pool = try KeyPool.open(path: self.pool) } catch { throw CLIError.usage("--pool: \(error.description)") }
+        let folder = try OutputFolder(path: out)
+        let listener: FrameListener?
+        do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration)) } } catch {
+            throw CLIError.usage("--listen: \(error.description).")
+        }
+        if let listener { log("listening on \(listener.endpoint)") }
+        var block = 0
+        while blocks == 0 || block < blocks {
+            block += 1
+            let connection: FrameConnection
+            do {
+                if let listener {
+                    connection = try listener.accept(timeout: connectTimeout)
+                } else {
+                    connection = try NodeFrames.connect(to: peer, configuration: settings.configuration, within: connectTimeout)
+                }
+            } catch {
+                throw CLIError.aborted("block \(block): \(error.description); no key written.")
+            }
+            log("block \(block): connected to \(connection.peer)")
+            let progress = ProgressReporter()
+            let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
+                                       block: folder.nextBlock(), measurements: measurements, progress: progress.handler)
+            progress.finish()
+            try deliver(result, to: folder)
+        }
+    }
+
+    private func deliver(_ result: NodeBlock.Result, to folder: OutputFolder) throws {
+        let report = result.report
+        if json { try JSONOutput.print(report, pretty: false) }
+        guard case .key(let key) = result.outcome, !report.protocolReport.aborted else {
+            try folder.publishAborted(session: report.node.session, report: report)
+            if !json { printSummary(report, folder: nil) }
+            throw CLIError.aborted("block aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
+        }
+        try folder.publishBlock(report.node.block, keyName: "\(report.node.role.rawValue).key", key: key, report: report)
+        if !json { printSummary(report, folder: folder) }
+    }
+
+    private func printSummary(_ report: NodeReport, folder: OutputFolder?) {
+        let p = report.protocolReport
+        let n = report.node
+        print("\(n.role.rawValue), block \(n.block) with \(n.peer): \(grouped(p.rounds)) rounds, \(grouped(p.testRounds)) tested, "
+              + "\(grouped(p.rawKeyBits)) raw key bits")
+        if let epsilon = p.epsilonEstimate, let s = p.chshValue {
+            print("CHSH error eps \(formatted(epsilon, digits: 5)) (S = \(formatted(s, digits: 5)))"
+                  + (p.epsilonUpper.map { ", certified eps_up \(formatted($0, digits: 5))" } ?? ""))
+        }
+        if p.aborted {
+            print("ABORTED: \(p.abortReason ?? "")")
+        } else if let folder {
+            print("key: \(grouped(p.keyBits)) bits; \(grouped(n.refillBits)) refilled the pool, \(grouped(report.deliveredKeyBits)) delivered "
+                  + "in \(folder.path)/\(OutputFolder.blockName(n.block))/\(n.role.rawValue).key")
+        }
+        print("authentication: \(grouped(p.authenticationBits ?? 0)) pool bits, eps_auth \(formatted(p.epsilonAuthentication ?? 0, digits: 3)); "
+              + "net key \(grouped(p.netKeyBits ?? 0)) bits; eps_total \(formatted(p.epsilonTotal ?? 0, digits: 3)); "
+              + "pool left \(grouped(Int(n.poolRemainingBits))) bits")
+        print("time: \(String(format: "%.2f", p.seconds)) s, \(grouped(n.wireBytes)) bytes on the wire")
+    }
+
+    private func settings() throws -> NodeSettings {
+        guard let party = Party(rawValue: role) else { throw CLIError.usage("the role must be 'alice' or 'bob' (got '\(role)').") }
+        let configuration = try classical.configuration(rounds: rounds, frameBits: frameBits)
+        guard (0...1_000_000).contains(blocks) else { throw CLIError.usage("--blocks must be between 0 and 1,000,000 (got \(blocks)).") }
+        for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout)] {
+            guard value.isFinite, value > 0, value <= 86_400 else {
+                throw CLIError.usage("\(flag) must be between 0 and 86400 seconds (got \(value)).")
+            }
+        }
+        guard refillBits >= 0, refillBits % 128 == 0, refillBits <= 1 << 30 else {
+            throw CLIError.usage("--refill-bits must be a multiple of 128 between 0 and 2^30 (got \(refillBits)).")
+        }
+        return NodeSettings(role: party, configuration: configuration, timeout: timeout, refillBytes: refillBits / 8,
+                            version: diqkdVersion)
+    }
+
+    private func measurements(_ settings: NodeSettings) throws -> NodeMeasurements {
+        switch (source, records) {
+        case (let source?, nil):
+            return .source(try endpoint(source, flag: "--source"))
+        case (nil, let records?):
+            guard assumeNonsignaling else {
+                throw CLIError.usage("--records on a node needs --assume-nonsignaling: the space-like audit needs both labs' events, "
+                                     + "which live on two hosts (run `diqkd audit` on both files, or shield the boxes).")
+            }
+            do {
+                return .recorded(try RecordedRun.loadOne(records, party: settings.role, mode: settings.configuration.mode))
+            } catch {
+                throw CLIError.usage("\(error.description).")
+            }
+        default:
+            throw CLIError.usage("give exactly one of --source and --records.")
+        }
+    }
+
+    private func endpoint(_ text: String, flag: String) throws -> Endpoint {
+        guard let endpoint = Endpoint(text) else { throw CLIError.usage("\(flag) must be HOST:PORT (got '\(text)').") }
+        return endpoint
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data("diqkd node: \(line)\n".utf8))
+    }
+}

@@ -1,0 +1,1 @@
+DIQKDNode.main()
