@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Records", targets: ["Records"]),
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
         .library(name: "EveLP", targets: ["EveLP"]),
+        .library(name: "Wire", targets: ["Wire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
         .target(name: "CDecoder", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds", "CDecoder"]),
+        .target(name: "Wire", dependencies: ["Protocol", "Hashing", "Reconciliation", "SecurityBounds"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling", "Reconciliation"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
     ]
 )
