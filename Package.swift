@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Records", targets: ["Records"]),
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
         .library(name: "EveLP", targets: ["EveLP"]),
+        .library(name: "Wire", targets: ["Wire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,6 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "Wire", dependencies: ["Protocol", "Hashing", "Reconciliation", "SecurityBounds"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling", "Reconciliation"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
     ]
 )

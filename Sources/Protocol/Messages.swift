@@ -3,7 +3,7 @@ import Reconciliation
 
 /// Everything Alice and Bob say to each other. Every message is public: it lands in the
 /// transcript, which is exactly what Eve sees.
-public enum Message: Sendable {
+public enum Message: Sendable, Hashable {
     /// Spot-check mode, Alice to Bob before the measurements: which rounds are test rounds.
     /// The marks must stay hidden from the *devices* (each device sees only its own input, and
     /// a key round looks like a test round with input 0); Eve may learn them, since by

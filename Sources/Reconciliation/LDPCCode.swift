@@ -23,6 +23,17 @@ public struct DegreeProfile: Sendable, Hashable, Codable {
         self.staircase = staircase
     }
 
+    /// A profile with exactly these fractions, not normalised again (so a profile read back from
+    /// its encoding is bit-for-bit the one that was written); `degrees` and `fractions` are
+    /// parallel, non-empty, degrees at least 1, fractions finite and non-negative.
+    public init(degrees: [Int], fractions: [Double], staircase: Bool) {
+        precondition(!degrees.isEmpty && degrees.count == fractions.count && degrees.allSatisfy { $0 >= 1 }
+                     && fractions.allSatisfy { $0.isFinite && $0 >= 0 })
+        self.degrees = degrees
+        self.fractions = fractions
+        self.staircase = staircase
+    }
+
     public static func regular(_ w: Int) -> DegreeProfile { DegreeProfile([(w, 1)]) }
 
     /// The column weight of each of `n` variables, at most `m`.

@@ -24,6 +24,20 @@ public enum SyndromeReconciliation {
         /// codes drawn edge by edge.
         public var lift: Int? = nil
 
+        /// A plan from its fields as announced; ``SyndromeReconciliation/plan(rawKeyBits:errorRate:efficiency:frameBits:profile:lift:codeSeed:)``
+        /// sizes one. Nothing is checked here: a plan read from the network is validated by its
+        /// decoder before any code is built from it.
+        public init(rawKeyBits: Int, frameBits: Int, syndromeBits: [Int], designErrorRate: Double, profile: DegreeProfile,
+                    codeSeed: UInt64, lift: Int? = nil) {
+            self.rawKeyBits = rawKeyBits
+            self.frameBits = frameBits
+            self.syndromeBits = syndromeBits
+            self.designErrorRate = designErrorRate
+            self.profile = profile
+            self.codeSeed = codeSeed
+            self.lift = lift
+        }
+
         public var frames: Int { syndromeBits.count }
         public var totalSyndromeBits: Int { syndromeBits.reduce(0, +) }
 
