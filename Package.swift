@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Records", targets: ["Records"]),
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
         .library(name: "EveLP", targets: ["EveLP"]),
+        .library(name: "Authentication", targets: ["Authentication"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,7 @@ let package = Package(
         .target(name: "Plotting"),
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", dependencies: ["CCarryless"]),
+        .target(name: "Authentication", dependencies: ["CCarryless"]),
         .target(name: "Randomness"),
         // System libraries, one target each (installed by scripts/setup): COIN-OR Clp for general
         // linear programs, OpenBLAS's LAPACK for the dense Cholesky of the interior-point solver.
@@ -41,7 +43,7 @@ let package = Package(
             name: "diqkd",
             dependencies: [
                 "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
-                "Reconciliation", "Records", "EveLP", "LinearProgramming",
+                "Reconciliation", "Records", "EveLP", "LinearProgramming", "Authentication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
