@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "LinearProgramming", targets: ["LinearProgramming"]),
         .library(name: "EveLP", targets: ["EveLP"]),
         .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Authentication", targets: ["Authentication"]),
+        .library(name: "KeyPool", targets: ["KeyPool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +35,8 @@ let package = Package(
         .target(name: "Plotting"),
         .target(name: "CCarryless", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Hashing", dependencies: ["CCarryless"]),
+        .target(name: "Authentication", dependencies: ["CCarryless"]),
+        .target(name: "KeyPool"),
         .target(name: "Randomness"),
         // System libraries, one target each (installed by scripts/setup): COIN-OR Clp for general
         // linear programs, OpenBLAS's LAPACK for the dense Cholesky of the interior-point solver.
@@ -57,7 +61,7 @@ let package = Package(
             name: "diqkd",
             dependencies: [
                 "CommandLineSupport", "NonSignaling", "SecurityBounds", "Simulation", "Plotting", "Protocol", "Hashing", "Randomness",
-                "Reconciliation", "Records", "EveLP", "LinearProgramming",
+                "Reconciliation", "Records", "EveLP", "LinearProgramming", "Authentication", "KeyPool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +85,8 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing", "Randomness"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "Randomness"], resources: [.copy("Vectors")]),
+        .testTarget(name: "KeyPoolTests", dependencies: ["KeyPool"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),

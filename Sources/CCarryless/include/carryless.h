@@ -65,4 +65,24 @@ int diqkd_vector_clmul_available(void);
 /// whole 512-bit blocks and ignores what lies past the vector).
 #define DIQKD_TMVP_SLACK 48
 
+/// Whether the PCLMULQDQ kernels of the GF(2^128) functions below can run on this processor
+/// (x86-64 only; elsewhere the portable code is always used). Decided at run time.
+int diqkd_gf128_hardware_available(void);
+
+/// Multiplication in GF(2^128) = GF(2)[x]/(x^128 + x^7 + x^2 + x + 1). An element is two
+/// 64-bit words {low, high}: bit i of the 128-bit integer low + 2^64 high is the coefficient of
+/// x^i. `out` may alias the inputs. `use_hardware` selects PCLMULQDQ where available.
+void diqkd_gf128_multiply(const uint64_t a[2], const uint64_t b[2], uint64_t out[2], int use_hardware);
+
+/// The polynomial hash h_k(m) = sum_(i=1..L) m_i k^(L+1-i) of `length` bytes: 16-byte
+/// little-endian blocks (the last zero-padded), then one block holding 8 * length in its low
+/// word, L = ceil(length / 16) + 1. `key` is secret. `use_hardware` selects PCLMULQDQ with eight
+/// blocks per reduction where available; both paths give the same result.
+void diqkd_gf128_hash(const uint64_t key[2], const uint8_t *message, size_t length, uint64_t out[2],
+                      int use_hardware);
+
+/// Overwrites `length` bytes with zeros through volatile stores, which the compiler keeps even
+/// when the buffer is freed right after.
+void diqkd_wipe(void *buffer, size_t length);
+
 #endif

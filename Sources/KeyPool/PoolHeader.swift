@@ -1,0 +1,62 @@
+/// The 64-byte header at the start of a pool file (docs/authentication.md), integers
+/// little-endian:
+///
+/// | bytes   | field                                   |
+/// |---------|-----------------------------------------|
+/// | 0..<8   | magic `DQKDPOOL`                        |
+/// | 8..<12  | format version, u32 = 1                 |
+/// | 12..<16 | flags, u32 = 0                          |
+/// | 16..<32 | pool ID, 16 random bytes (same in both files of a pair) |
+/// | 32..<40 | capacity in bytes, u64                  |
+/// | 40..<48 | position (next unused byte), u64        |
+/// | 48..<64 | reserved, zero                          |
+///
+/// The key follows: `capacity` bytes from offset 64.
+struct PoolHeader: Equatable, Sendable {
+    static let byteCount = 64
+    static let magic = Array("DQKDPOOL".utf8)
+    static let version: UInt32 = 1
+
+    var id: [UInt8]
+    var capacity: UInt64
+    var position: UInt64
+
+    func encoded() -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: Self.byteCount)
+        out.replaceSubrange(0..<8, with: Self.magic)
+        out.withUnsafeMutableBytes { buffer in
+            buffer.storeBytes(of: Self.version.littleEndian, toByteOffset: 8, as: UInt32.self)
+            buffer.storeBytes(of: UInt32(0), toByteOffset: 12, as: UInt32.self)
+            buffer.storeBytes(of: capacity.littleEndian, toByteOffset: 32, as: UInt64.self)
+            buffer.storeBytes(of: position.littleEndian, toByteOffset: 40, as: UInt64.self)
+        }
+        out.replaceSubrange(16..<32, with: id)
+        return out
+    }
+
+    /// Parses and checks a header read from `path`.
+    /// - Throws: `.format` naming the field that is wrong.
+    static func decode(_ bytes: [UInt8], path: String) throws(KeyPoolError) -> PoolHeader {
+        func bad(_ what: String) -> KeyPoolError {
+            KeyPoolError(.format, path: path, "\(path) is not a diqkd key pool: \(what).")
+        }
+        guard bytes.count == byteCount else { throw bad("the file is shorter than the \(byteCount)-byte header") }
+        guard Array(bytes[0..<8]) == magic else { throw bad("it does not start with DQKDPOOL") }
+        let (version, flags, capacity, position) = bytes.withUnsafeBytes { b in
+            (UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
+             UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 12, as: UInt32.self)),
+             UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 32, as: UInt64.self)),
+             UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 40, as: UInt64.self)))
+        }
+        guard version == Self.version else { throw bad("format version \(version), this build reads version \(Self.version)") }
+        guard flags == 0 else { throw bad("unknown flags \(flags)") }
+        guard bytes[48..<64].allSatisfy({ $0 == 0 }) else { throw bad("the reserved header bytes are not zero") }
+        guard capacity <= KeyPool.maximumByteCount, capacity % KeyPool.granule == 0 else {
+            throw bad("capacity \(capacity) bytes is not a multiple of \(KeyPool.granule) up to \(KeyPool.maximumByteCount)")
+        }
+        guard position <= capacity, position % KeyPool.granule == 0 else {
+            throw bad("position \(position) is beyond the capacity \(capacity) or not a multiple of \(KeyPool.granule)")
+        }
+        return PoolHeader(id: Array(bytes[16..<32]), capacity: capacity, position: position)
+    }
+}
