@@ -198,7 +198,7 @@ public struct AuthenticatedChannel {
         do {
             payload = try frame.withUnsafeBytes { raw throws(WireError) in try WireCodec.decodeFrame(raw, limits: limits).payload }
         } catch {
-            throw NodeFailure("\(name) passed authentication but does not decode: \(error.description)")
+            throw NodeFailure("\(name) passed authentication but does not decode: \(error)")
         }
         guard case .message(let message) = payload else { throw NodeFailure("\(name): a second hello within a run") }
         if case .abort = message {} else { publicBits += message.payloadBits }
@@ -221,7 +221,7 @@ public struct AuthenticatedChannel {
                 try FrameHeader.decode(UnsafeRawBufferPointer(rebasing: raw[..<FrameHeader.byteCount]), limits: limits)
             }
         } catch {
-            throw NodeFailure("\(what): \(error.description)")
+            throw NodeFailure("\(what): \(error)")
         }
     }
 

@@ -69,7 +69,6 @@ public enum NodeBlock {
                 throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
             }
             var comparable = peer
-            comparable.role = own.role
             comparable.block = own.block
             if let difference = own.mismatch(with: comparable) {
                 throw NodeFailure("the nodes' configurations differ: \(difference)")
@@ -92,9 +91,9 @@ public enum NodeBlock {
             machine = PartyMachine(role: settings.role, configuration: settings.configuration, measurements: source, progress: progress)
             outcome = try converse(&machine!, channel: &channel, device: device, stageSeconds: &stageSeconds, progress: progress)
         } catch {
-            channel.abort(error.description)
+            channel.abort("\(error)")
             outcome = machine?.outcome.flatMap { if case .aborted = $0 { return $0 } else { return nil } }
-                ?? .aborted(reason: error.description)
+                ?? .aborted(reason: "\(error)")
         }
         channel.close()
         var report = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,

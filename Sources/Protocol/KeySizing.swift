@@ -18,6 +18,8 @@ public struct Ledger: Sendable {
     public var verificationBits = 0
     public var keyBits = 0
     public var decoderIterations: [Int] = []
+
+    public init() {}
 }
 
 /// The decisions both parties derive from the parameter estimate: how to size the codes,

@@ -55,10 +55,15 @@ final class ConnectionQueue: @unchecked Sendable {
     }
 
     func pop(timeout: Double?) throws(TransportError) -> FrameConnection {
-        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) } ?? .distantFuture
+        let deadline = timeout.map { Date(timeIntervalSinceNow: $0) }
         condition.lock()
         defer { condition.unlock() }
         while connections.isEmpty {
+            // Foundation's timed wait traps on a far deadline such as `distantFuture`.
+            guard let deadline else {
+                condition.wait()
+                continue
+            }
             if !condition.wait(until: deadline) && connections.isEmpty {
                 throw TransportError(.timeout, "no connection arrived within \(formattedSeconds(timeout ?? 0))")
             }

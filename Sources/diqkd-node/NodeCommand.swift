@@ -84,7 +84,7 @@ struct NodeCommand: ParsableCommand {
         let folder = try OutputFolder(path: out)
         let listener: FrameListener?
         do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration)) } } catch {
-            throw CLIError.usage("--listen: \(error.description).")
+            throw CLIError.usage("--listen: \(error).")
         }
         if let listener { log("listening on \(listener.endpoint)") }
         var block = 0
