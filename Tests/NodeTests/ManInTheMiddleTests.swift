@@ -1,0 +1,67 @@
+import Foundation
+import Protocol
+import Testing
+import Transport
+
+/// A frame-aware man in the middle between the nodes: every fault ends the run on both nodes
+/// with exit 3 and no key, and leaves the pools in step, so the next run succeeds.
+@Suite(.serialized) struct ManInTheMiddleTests {
+    /// Bob connects through the proxy to Alice, who listens. Frames to the listener are Bob's
+    /// (0 hello, 1 inputs, 2 test outputs, 3 reconciliation status, …), frames to the connector
+    /// Alice's (0 hello, 1 test marks, 2 inputs, 3 test outputs, 4 syndromes, 5 verification, …).
+    static let faults: [FrameProxy.Fault] = [
+        .flip(.toListener, index: 0, byte: 60),
+        .flip(.toConnector, index: 4, byte: 10),
+        .flip(.toConnector, index: 3, byte: 30),
+        .flip(.toListener, index: 2, byte: 1000),
+        .drop(.toConnector, index: 2),
+        .drop(.toListener, index: 1),
+        .duplicate(.toConnector, index: 2),
+        .reorder(.toConnector, index: 2),
+        .replay(.toConnector, index: 2),
+        .truncate(.toListener, index: 1),
+        .cut(.toConnector, index: 4),
+        .inject(.toConnector, index: 3),
+        .inject(.toListener, index: 0),
+        .stall(.toConnector, index: 4, seconds: 7),
+    ]
+
+    @Test(arguments: faults)
+    func faultEndsTheRunOnBothNodesAndThePoolsStayInStep(_ fault: FrameProxy.Fault) throws {
+        let lab = try NodeLab()
+        defer { lab.remove() }
+        let (source, sourcePort) = try lab.source()
+        defer { source.stop() }
+        let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)", extra: ["--blocks", "1"])
+        let port = try #require(alice.listeningPort())
+        let configuration = ProtocolConfiguration(rounds: 500_000, testFraction: 0.2, epsilonPE: 1e-3, epsilonPA: 1e-3)
+        let proxy = try FrameProxy(target: Endpoint(host: "127.0.0.1", port: port), configuration: configuration)
+        defer { proxy.close() }
+        var listener = alice
+        if case .replay = fault {
+            // A clean session first, whose frames the proxy replays into the next.
+            let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
+            #expect(bob.wait(within: 60) == 0, "\(bob.stderr)")
+            #expect(listener.wait(within: 20) == 0)
+            listener = try lab.node("alice", ["--listen", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")
+            _ = listener.listeningPort()
+        }
+        let before = lab.blocks("alice")
+        proxy.fault = fault
+        let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
+        let bobStatus = bob.wait(within: 60), aliceStatus = listener.wait(within: 30)
+        #expect(bobStatus == 3, "\(fault): bob \(String(describing: bobStatus))\n\(bob.stdout)\(bob.stderr)")
+        #expect(aliceStatus == 3, "\(fault): alice \(String(describing: aliceStatus))\n\(listener.stdout)\(listener.stderr)")
+        #expect(lab.blocks("alice") == before && lab.blocks("bob") == before, "\(fault): a key was written")
+        for node in [bob, listener] {
+            #expect(node.stdout.contains("ABORTED: "), "\(fault): no reason\n\(node.stdout)")
+        }
+        // The pools are still in step: a clean run succeeds.
+        proxy.fault = .none
+        let nextAlice = try lab.node("alice", ["--listen", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")
+        _ = nextAlice.listeningPort()
+        let nextBob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
+        #expect(nextBob.wait(within: 60) == 0, "\(fault): the next run failed\n\(nextBob.stdout)\(nextBob.stderr)")
+        #expect(nextAlice.wait(within: 20) == 0, "\(fault): the next run failed\n\(nextAlice.stdout)\(nextAlice.stderr)")
+    }
+}
