@@ -12,15 +12,19 @@ let limits = WireLimits(configuration: ProtocolConfiguration(rounds: 20_000, fra
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzFrame(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = FuzzInput.bytes(data, size)
-    do {
-        let (header, payload) = try bytes.withUnsafeBytes { raw throws(WireError) in try WireCodec.decodeFrame(raw, limits: limits) }
+    var decoded: Result<(header: FrameHeader, payload: FramePayload), WireError>!
+    bytes.withUnsafeBytes { raw in
+        decoded = Result { () throws(WireError) in try WireCodec.decodeFrame(raw, limits: limits) }
+    }
+    switch decoded! {
+    case .success(let (header, payload)):
         require(payload.type == header.type, "payload \(payload.type) in a frame of type \(header.type)")
         let again = WireCodec.frame(payload, direction: header.direction, session: header.session,
                                     poolPosition: header.poolPosition, sequence: header.sequence)
         let body = FrameHeader.byteCount + header.payloadLength
         require(again.count == bytes.count, "re-encoded to \(again.count) bytes from \(bytes.count)")
         require(again[..<body] == bytes[..<body], "re-encoded to different bytes")
-    } catch {
+    case .failure(let error):
         require(!error.description.isEmpty, "an error without a message")
     }
     return 0
