@@ -16,5 +16,6 @@ let package = Package(
         .executableTarget(name: "BinaryRecordsFuzzer", dependencies: ["RecordChecks", .product(name: "Records", package: "diqkd")]),
         .executableTarget(name: "BehaviourFileFuzzer", dependencies: ["FuzzSupport", .product(name: "NonSignaling", package: "diqkd")]),
         .executableTarget(name: "AmplifyFuzzer", dependencies: ["FuzzSupport", .product(name: "Hashing", package: "diqkd")]),
+        .executableTarget(name: "FrameFuzzer", dependencies: ["FuzzSupport", .product(name: "Wire", package: "diqkd")]),
     ]
 )

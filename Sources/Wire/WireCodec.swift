@@ -96,7 +96,7 @@ public enum WireCodec {
     ///   field outside its range.
     public static func decode(type: FrameType, payload: UnsafeRawBufferPointer,
                               limits: WireLimits) throws(WireError) -> FramePayload {
-        var reader = ByteReader(payload, context: "\(type)")
+        var reader = ByteReader(payload, context: "\(type) frame")
         let vectorBits = limits.maximumVectorBits, frameBound = limits.maximumFrames
         let result: FramePayload
         switch type {

@@ -95,6 +95,12 @@ struct PlanValidationTests {
         #expect(error?.code == example.code, "\(error.map(\.description) ?? "accepted")")
     }
 
+    /// The message docs/wire.md quotes.
+    @Test func liftMessage() {
+        let error = wireError { () throws(WireError) in _ = try decodePayload(.syndromes, Self.base.with { $0.lift = 24 }.payload) }
+        #expect(error?.description == "syndromes frame: plan lift 24 is neither 0 nor a multiple of 16 from 16 to 65536")
+    }
+
     @Test func frameCountBeyondTheBytes() {
         var bytes = Self.base.payload
         bytes.replaceSubrange(16..<20, with: [0xFF, 0xFF, 0xFF, 0xFF])
