@@ -68,6 +68,17 @@ public struct AuthenticatedChannel {
         try sendHello(hello)
         let frame = try receiveFrame(expecting: "the peer's hello")
         let header = try self.header(of: frame, what: "the peer's hello")
+        if header.type == .abort, header.direction == peerDirection, header.sequence == 0, header.session == session,
+           header.poolPosition == position * 8 {
+            // The peer refused this node's hello (for example its tag failed): its reason, once
+            // authenticated, says why.
+            try authenticate(frame, header: header, what: "\(peerName)'s answer")
+            if case .message(.abort(let reason)) = try? frame.withUnsafeBytes({ raw throws(WireError) in
+                try WireCodec.decodeFrame(raw, limits: .hello).payload
+            }) {
+                throw NodeFailure("\(peerName) ended the run: \(reason)")
+            }
+        }
         guard header.type == .hello, header.direction == peerDirection, header.sequence == 0, header.session == session else {
             throw NodeFailure("the first frame from \(peerName) is not a hello for this session (type \(header.type), sequence \(header.sequence))")
         }
@@ -181,7 +192,7 @@ public struct AuthenticatedChannel {
         let header = try self.header(of: frame, what: "frame \(received) from \(peerName)")
         let name = "frame \(received) from \(peerName) (\(header.type))"
         guard header.session == session else {
-            throw NodeFailure("\(name) belongs to another session (\(header.session)), not this run's \(session): a replay")
+            throw NodeFailure("\(name) belongs to another session (\(header.session)), not this run's \(session): replayed or altered")
         }
         guard header.direction == peerDirection else {
             throw NodeFailure("\(name) travels in this node's own direction: a reflection")
@@ -191,7 +202,7 @@ public struct AuthenticatedChannel {
                               + "a frame was dropped, duplicated or reordered")
         }
         guard header.poolPosition == position * 8 else {
-            throw NodeFailure("\(name) names pool bit \(header.poolPosition), not this run's \(position * 8)")
+            throw NodeFailure("\(name) names pool bit \(header.poolPosition), not this run's \(position * 8): altered")
         }
         try authenticate(frame, header: header, what: name)
         let payload: FramePayload
@@ -201,7 +212,11 @@ public struct AuthenticatedChannel {
             throw NodeFailure("\(name) passed authentication but does not decode: \(error)")
         }
         guard case .message(let message) = payload else { throw NodeFailure("\(name): a second hello within a run") }
-        if case .abort = message {} else { publicBits += message.payloadBits }
+        if case .abort(let reason) = message {
+            // Authenticated: the peer's own words, marked as the peer's.
+            return .abort(reason: "\(peerName) ended the run: \(reason)")
+        }
+        publicBits += message.payloadBits
         return message
     }
 

@@ -9,7 +9,7 @@ struct DIQKDNode: ParsableCommand {
         commandName: "diqkd",
         abstract: "diqkd's networked commands: a party as a network node, and the source service.",
         version: diqkdVersion,
-        subcommands: [NodeCommand.self, SourceCommand.self]
+        subcommands: [NodeCommand.self, SourceCommand.self, BenchCommand.self]
     )
 
     static func main() {

@@ -9,25 +9,28 @@ import Transport
     /// Bob connects through the proxy to Alice, who listens. Frames to the listener are Bob's
     /// (0 hello, 1 inputs, 2 test outputs, 3 reconciliation status, …), frames to the connector
     /// Alice's (0 hello, 1 test marks, 2 inputs, 3 test outputs, 4 syndromes, 5 verification, …).
-    static let faults: [FrameProxy.Fault] = [
-        .flip(.toListener, index: 0, byte: 60),
-        .flip(.toConnector, index: 4, byte: 10),
-        .flip(.toConnector, index: 3, byte: 30),
-        .flip(.toListener, index: 2, byte: 1000),
-        .drop(.toConnector, index: 2),
-        .drop(.toListener, index: 1),
-        .duplicate(.toConnector, index: 2),
-        .reorder(.toConnector, index: 2),
-        .replay(.toConnector, index: 2),
-        .truncate(.toListener, index: 1),
-        .cut(.toConnector, index: 4),
-        .inject(.toConnector, index: 3),
-        .inject(.toListener, index: 0),
-        .stall(.toConnector, index: 4, seconds: 7),
+    /// Each fault and words the detecting node's reason must contain.
+    static let faults: [(FrameProxy.Fault, String)] = [
+        (.flip(.toListener, index: 0, byte: 60), "authentication failed on the peer's hello"),
+        (.flip(.toConnector, index: 4, byte: 10), "belongs to another session"),
+        (.flip(.toConnector, index: 3, byte: 30), "names pool bit"),
+        (.flip(.toListener, index: 2, byte: 1000), "authentication failed on frame 2 from Bob (testOutputs)"),
+        (.flip(.toConnector, index: 5, byte: Int.max), "authentication failed on frame 5 from Alice (verification)"),
+        (.flip(.toConnector, index: 1, byte: 47), "exceeds"),
+        (.drop(.toConnector, index: 2), "sequence number 3 where 2 was due"),
+        (.drop(.toListener, index: 1), "no frame arrived within 5 s"),
+        (.duplicate(.toConnector, index: 2), "sequence number 2 where 3 was due"),
+        (.reorder(.toConnector, index: 2), "sequence number 3 where 2 was due"),
+        (.replay(.toConnector, index: 2), "belongs to another session"),
+        (.truncate(.toListener, index: 1), "no frame arrived within 5 s"),
+        (.cut(.toConnector, index: 4), "closed in the middle of a frame"),
+        (.inject(.toConnector, index: 3), "authentication failed on frame 3 from Alice"),
+        (.inject(.toListener, index: 0), "authentication failed on the peer's hello"),
+        (.stall(.toConnector, index: 4, seconds: 7), "no frame arrived within 5 s"),
     ]
 
     @Test(arguments: faults)
-    func faultEndsTheRunOnBothNodesAndThePoolsStayInStep(_ fault: FrameProxy.Fault) throws {
+    func faultEndsTheRunOnBothNodesAndThePoolsStayInStep(_ fault: FrameProxy.Fault, reason expected: String) throws {
         let lab = try NodeLab()
         defer { lab.remove() }
         let (source, sourcePort) = try lab.source()
@@ -56,6 +59,12 @@ import Transport
         for node in [bob, listener] {
             #expect(node.stdout.contains("ABORTED: "), "\(fault): no reason\n\(node.stdout)")
         }
+        let reasons = [bob, listener].map { $0.stdout.split(separator: "\n").first { $0.hasPrefix("ABORTED: ") }.map(String.init) ?? "" }
+        print("\(fault): bob \(reasons[0]) | alice \(reasons[1])")
+        // The node that detects the fault names the check; the other hears it from an
+        // authenticated abort, or sees the connection end when the fault broke it.
+        #expect(reasons.contains { $0.contains(expected) }, "\(fault): no reason names the check")
+        #expect(reasons.allSatisfy { $0.contains(expected) || $0.contains("closed the connection") }, "\(fault): a reason names no cause")
         // The pools are still in step: a clean run succeeds.
         proxy.fault = .none
         let nextAlice = try lab.node("alice", ["--listen", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")

@@ -104,7 +104,7 @@ struct NodeLab {
     /// Starts a node; `extra` adds or overrides flags.
     func node(_ role: String, _ link: [String], source: String, pool: String? = nil, out: String? = nil, extra: [String] = [],
               wrapper: [String] = []) throws -> Launched {
-        try Launched(["node", role] + link + ["--pool", path(pool ?? "\(role).pool"), "--source", source, "--out", path(out ?? role),
+        try Launched(["node", role] + link + ["--pool", pool ?? path("\(role).pool"), "--source", source, "--out", path(out ?? role),
                                               "--timeout", "5", "--connect-timeout", "20"] + Self.protocolFlags + extra,
                      wrapper: wrapper, in: folder)
     }
