@@ -76,14 +76,22 @@ static void hash_soft(const uint64_t key[2], const uint8_t *m, size_t n, uint64_
 // ---------------------------------------------------------------------------------------
 // PCLMULQDQ.
 
+// CPUID is slow (in a virtual machine it exits to the hypervisor, microseconds), so its answer
+// is kept: 0 not asked yet, 1 no, 2 yes. Racing first calls store the same value.
+static int hardware_state;
+
 int diqkd_gf128_hardware_available(void) {
+    int state = __atomic_load_n(&hardware_state, __ATOMIC_RELAXED);
+    if (state == 0) {
+        int available = 0;
 #if defined(__x86_64__)
-    unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
-    return (ecx & bit_PCLMUL) != 0 && (ecx & bit_SSE4_1) != 0;
-#else
-    return 0;
+        unsigned eax, ebx, ecx, edx;
+        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) available = (ecx & bit_PCLMUL) != 0 && (ecx & bit_SSE4_1) != 0;
 #endif
+        state = available ? 2 : 1;
+        __atomic_store_n(&hardware_state, state, __ATOMIC_RELAXED);
+    }
+    return state == 2;
 }
 
 #if defined(__x86_64__)

@@ -61,11 +61,16 @@ public final class KeyPool {
     /// Opens a pool file read-write and locks it.
     /// - Throws: `.notFound`; `.inUse` when another open holds the lock; `.permissions` when
     ///   the group or others may read it (the message says `chmod 600`) or it is not a regular
-    ///   file; `.format` for a bad header or a file shorter than the header's capacity; `.io`.
+    ///   file (a folder, a symbolic link); `.format` for a bad header or a file shorter than the header's capacity; `.io`.
     public static func open(path: String) throws(KeyPoolError) -> KeyPool {
         let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
-            if errno == ENOENT { throw KeyPoolError(.notFound, path: path, "pool \(path) does not exist.") }
+            switch errno {
+            case ENOENT: throw KeyPoolError(.notFound, path: path, "pool \(path) does not exist.")
+            case EISDIR: throw KeyPoolError(.permissions, path: path, "pool \(path) is a folder, not a pool file.")
+            case ELOOP: throw KeyPoolError(.permissions, path: path, "pool \(path) is a symbolic link; give the pool file itself.")
+            default: break
+            }
             throw PoolFile(fd: -1, path: path).error("open")
         }
         let file = PoolFile(fd: fd, path: path)

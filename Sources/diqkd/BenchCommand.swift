@@ -22,8 +22,9 @@ struct Bench: ParsableCommand {
               diqkd bench reconcile --qber 0.02 --frame 65536 --json
               diqkd bench postprocess --rounds 10000000 --json
               diqkd bench lp --json
+              diqkd bench mac --json
             """,
-        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self, LPBench.self]
+        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self, LPBench.self, MacBench.self]
     )
 }
 

@@ -47,6 +47,8 @@ struct ExtremeValueTests {
              flags: ["--qber", "--frame", "--frames", "--efficiency", "--iterations", "--lift"]),
         Case(base: ["bench", "postprocess", "--rounds", "2000"], flags: ["--rounds"]),
         Case(base: ["bench", "lp", "--max-boxes", "1", "--solvers", "clp"], flags: ["--epsilon", "--max-boxes"]),
+        Case(base: ["bench", "mac", "--bytes", "64", "--seconds", "0.01"], flags: ["--bytes", "--seconds"]),
+        Case(base: ["pool", "init", "--bits", "1024", "--alice", "{dir}/a.pool", "--bob", "{dir}/b.pool"], flags: ["--bits"]),
     ]
 
     /// Recorded rounds for `postprocess`, made once.

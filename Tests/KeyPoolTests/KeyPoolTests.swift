@@ -149,9 +149,13 @@ struct KeyPoolTests {
         }
     }
 
-    @Test func missingFileIsReported() throws {
-        let path = try scratchFolder() + "/none.pool"
-        #expect { try KeyPool.open(path: path) } throws: { ($0 as? KeyPoolError)?.code == .notFound }
+    @Test func missingFilesFoldersAndLinksAreReported() throws {
+        let folder = try scratchFolder()
+        #expect { try KeyPool.open(path: folder + "/none.pool") } throws: { ($0 as? KeyPoolError)?.code == .notFound }
+        #expect { try KeyPool.open(path: folder) } throws: { ($0 as? KeyPoolError)?.code == .permissions }
+        let (alice, _) = try makePair()
+        try FileManager.default.createSymbolicLink(atPath: folder + "/link.pool", withDestinationPath: alice)
+        #expect { try KeyPool.open(path: folder + "/link.pool") } throws: { ($0 as? KeyPoolError)?.code == .permissions }
     }
 
     /// Damaged files: each gives a `.format` error naming the file, never a trap.
