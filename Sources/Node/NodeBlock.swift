@@ -1,3 +1,4 @@
+import Authentication
 import Foundation
 import Hashing
 import KeyPool
@@ -36,6 +37,9 @@ public struct NodeSettings: Sendable {
 
 /// One block: one run of the protocol between this node and its peer over one connection.
 public enum NodeBlock {
+    /// Pool bytes one run reserves for its authentication (a hash key and every pad).
+    public static let poolBytesPerRun = AuthenticationKeys.byteCount
+
     /// What a block produced on this node.
     public struct Result: Sendable {
         /// The key delivered to applications (after the pool's refill), or why there is none.

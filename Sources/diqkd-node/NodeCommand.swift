@@ -90,6 +90,10 @@ struct NodeCommand: ParsableCommand {
         var block = 0
         while blocks == 0 || block < blocks {
             block += 1
+            guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
+                throw CLIError.aborted("pool \(self.pool) is exhausted: a run needs \(grouped(NodeBlock.poolBytesPerRun * 8)) bits and "
+                                       + "\(grouped(Int(pool.remaining) * 8)) are left; make a new pair with `diqkd pool init`.")
+            }
             let connection: FrameConnection
             do {
                 if let listener {

@@ -72,3 +72,21 @@ import Transport
         #expect(bob.stdout.contains("rounds: Alice 500000, Bob 400000"), "\(bob.stdout)")
     }
 }
+
+/// A pool too small for another run refuses to start one, saying how much it needs.
+@Suite struct ExhaustedPoolTests {
+    @Test func anExhaustedPoolRefusesToStart() throws {
+        let lab = try NodeLab(poolBytes: 1040)
+        defer { lab.remove() }
+        let (source, sourcePort) = try lab.source()
+        defer { source.stop() }
+        let flags = ["--refill-bits", "0", "--blocks", "2"]
+        let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)", extra: flags)
+        let port = try #require(alice.listeningPort())
+        let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)", extra: flags)
+        #expect(bob.wait(within: 60) == 3)
+        #expect(alice.wait(within: 20) == 3)
+        #expect(lab.blocks("alice") == ["block-000001"] && lab.blocks("bob") == ["block-000001"])
+        #expect(bob.stderr.contains("is exhausted: a run needs 8,320 bits and 0 are left"), "\(bob.stderr)")
+    }
+}
