@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "diqkd-node",
             dependencies: [
-                "CommandLineSupport", "Node", "Transport", "KeyPool", "Protocol", "Records", "Simulation", "SecurityBounds",
+                "CommandLineSupport", "Node", "Transport", "KeyPool", "Hashing", "Protocol", "Records", "Simulation", "SecurityBounds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -75,11 +75,13 @@ VALID = {
     "frame-mismatch": frame(13, frames([0, 1]), direction=1, sequence=5),
     "privacy-amplification": frame(14, bits(pattern(3999)) + u64(1000), sequence=7),
     "abort": frame(15, text("parameter estimation: observed CHSH error 0.2 \u2265 bound"), direction=1),
+    "key-confirmed": frame(16, b"", direction=1, sequence=5),
+    "key-acknowledged": frame(17, b"", sequence=8),
 }
 
 INVALID = {
     "bad-magic": b"DQKE" + VALID["begin"][4:],
-    "type-16": VALID["begin"][:6] + u8(16) + VALID["begin"][7:],
+    "type-18": VALID["begin"][:6] + u8(18) + VALID["begin"][7:],
     "payload-length-2-63": VALID["begin"][:40] + u64(1 << 63) + VALID["begin"][48:],
     "truncated": VALID["inputs"][:-1],
     "unused-bits-set": frame(3, u64(3) + u8(0xF1)),

@@ -58,3 +58,59 @@ extension OutputFolder {
         }
     }
 }
+
+/// A key held back because the run's last frame (Alice's acknowledgement) did not arrive:
+/// `pending-NNNNNN/` holds the whole key and its report, private like a block, until the next
+/// run says whether the peer delivered it.
+extension OutputFolder {
+    package static func pendingName(_ number: UInt64) -> String { "pending-" + blockName(number).dropFirst(6) }
+
+    /// Holds a pending key.
+    package func holdPending<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
+        let target = "\(path)/\(Self.pendingName(number))"
+        guard isFolder(target) == nil else { throw CLIError.failure("\(target) exists already") }
+        let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"
+        SecretFiles.removeTree(stage)
+        guard mkdir(stage, 0o700) == 0 else { throw CLIError.failure("cannot create \(stage): \(String(cString: strerror(errno)))") }
+        try SecretFiles.create("\(stage)/\(keyName)", bytes: key.withBits { $0.bytesMSBFirst() })
+        try SecretFiles.create("\(stage)/report.json", bytes: try Self.json(report))
+        SecretFiles.syncFolder(stage)
+        try SecretFiles.rename(stage, to: target)
+    }
+
+    /// The pending key of an earlier run, if any: its block number, key bytes and report.
+    /// A pending key whose block was published already (a run killed between the two steps)
+    /// is removed here.
+    package func pending(keyName: String) throws -> (block: UInt64, key: [UInt8], report: Data)? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard let name = entries.filter({ $0.hasPrefix("pending-") }).sorted().last, let number = UInt64(name.dropFirst(8)) else {
+            return nil
+        }
+        if isFolder("\(path)/\(Self.blockName(number))") == true {
+            discardPending(number, keyName: keyName)
+            return nil
+        }
+        guard let key = FileManager.default.contents(atPath: "\(path)/\(name)/\(keyName)"),
+              let report = FileManager.default.contents(atPath: "\(path)/\(name)/report.json") else {
+            throw CLIError.failure("\(path)/\(name) is incomplete; move it away by hand")
+        }
+        return (number, Array(key), report)
+    }
+
+    /// Overwrites a pending key with zeros and removes it.
+    package func discardPending(_ number: UInt64, keyName: String) {
+        let folder = "\(path)/\(Self.pendingName(number))"
+        let file = "\(folder)/\(keyName)"
+        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int {
+            let fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            if fd >= 0 {
+                let zeros = [UInt8](repeating: 0, count: size)
+                _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, size, 0) }
+                fsync(fd)
+                close(fd)
+            }
+        }
+        SecretFiles.removeTree(folder)
+        SecretFiles.syncFolder(path)
+    }
+}

@@ -186,8 +186,18 @@ public struct AuthenticatedChannel {
         }
     }
 
-    /// The next message from the peer, after every check of the type comment.
+    /// The next protocol message from the peer, after every check of the type comment.
     mutating func receive(expecting what: String) throws(NodeFailure) -> Message {
+        let payload = try receivePayload(expecting: what)
+        guard case .message(let message) = payload else {
+            throw NodeFailure("\(peerName) sent \(payload.type) while \(what) was due")
+        }
+        return message
+    }
+
+    /// The next payload from the peer (a protocol message or a key confirmation), after every
+    /// check of the type comment.
+    mutating func receivePayload(expecting what: String) throws(NodeFailure) -> FramePayload {
         let frame = try receiveFrame(expecting: what)
         let header = try self.header(of: frame, what: "frame \(received) from \(peerName)")
         let name = "frame \(received) from \(peerName) (\(header.type))"
@@ -211,13 +221,18 @@ public struct AuthenticatedChannel {
         } catch {
             throw NodeFailure("\(name) passed authentication but does not decode: \(error)")
         }
-        guard case .message(let message) = payload else { throw NodeFailure("\(name): a second hello within a run") }
-        if case .abort(let reason) = message {
+        switch payload {
+        case .hello:
+            throw NodeFailure("\(name): a second hello within a run")
+        case .message(.abort(let reason)):
             // Authenticated: the peer's own words, marked as the peer's.
-            return .abort(reason: "\(peerName) ended the run: \(reason)")
+            return .message(.abort(reason: "\(peerName) ended the run: \(reason)"))
+        case .message(let message):
+            publicBits += message.payloadBits
+            return payload
+        case .keyConfirmed, .keyAcknowledged:
+            return payload
         }
-        publicBits += message.payloadBits
-        return message
     }
 
     private mutating func receiveFrame(expecting what: String) throws(NodeFailure) -> [UInt8] {

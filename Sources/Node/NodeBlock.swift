@@ -40,23 +40,58 @@ public enum NodeBlock {
     /// Pool bytes one run reserves for its authentication (a hash key and every pad).
     public static let poolBytesPerRun = AuthenticationKeys.byteCount
 
+    /// A key Bob computed whose delivery Alice did not acknowledge: she may or may not have
+    /// delivered it (the acknowledgement is the run's last frame). Held privately until the
+    /// next run's hello, whose block number says whether Alice delivered it.
+    public struct PendingKey: Sendable {
+        public let block: UInt64
+        /// The whole key, before the pool's refill.
+        public let key: SecretBits
+        public let report: NodeReport
+
+        public init(block: UInt64, key: SecretBits, report: NodeReport) {
+            self.block = block
+            self.key = key
+            self.report = report
+        }
+    }
+
+    /// What became of a pending key once the peer's hello was read.
+    public enum Settlement: Sendable {
+        /// Alice delivered it: deliver it too (the pool has been refilled from it).
+        case delivered(block: UInt64, key: SecretBits, report: NodeReport)
+        /// Alice did not: destroy it.
+        case discarded(block: UInt64)
+    }
+
     /// What a block produced on this node.
     public struct Result: Sendable {
         /// The key delivered to applications (after the pool's refill), or why there is none.
         public let outcome: PartyOutcome
         public let report: NodeReport
+        /// Bob's key when Alice's acknowledgement did not arrive (the outcome is then aborted).
+        public let pending: PendingKey?
+        /// The fate of the pending key of an earlier run, decided by this run's hello.
+        public let settlement: Settlement?
     }
 
     /// Runs one block over `connection`.
+    ///
+    /// After the protocol, the nodes confirm the key (Bob: `keyConfirmed`; Alice, who then
+    /// delivers: `keyAcknowledged`; Bob delivers on the acknowledgement). A fault on any frame
+    /// therefore leaves neither node with a key — except on the acknowledgement, the last
+    /// frame, where Alice has delivered and Bob cannot know it: Bob then holds the key
+    /// pending (``Result/pending``), and the next run's hello settles it (``Settlement``).
     /// - Parameters:
     ///   - initiator: whether this node opened the connection (it chooses the session ID and
     ///     its pool position opens the run).
     ///   - block: this node's next block number; the run uses the larger of both nodes'.
+    ///   - pending: a key held from an earlier run, settled once the peer's hello is read.
     ///   - progress: stage and fraction, for progress output.
     /// - Returns: the outcome and report; never throws — every failure is an aborted outcome
     ///   whose reason names the check that failed.
     public static func run(connection: FrameConnection, initiator: Bool, pool: KeyPool, settings: NodeSettings, block: UInt64,
-                           measurements: NodeMeasurements, progress: ProgressHandler?) -> Result {
+                           pending: PendingKey? = nil, measurements: NodeMeasurements, progress: ProgressHandler?) -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         var channel = AuthenticatedChannel(connection: connection, role: settings.role, timeout: settings.timeout)
@@ -65,12 +100,17 @@ public enum NodeBlock {
         var stageSeconds: [String: Double] = [:]
         var outcome: PartyOutcome
         var device: SourceDevice?
+        var settlement: Settlement?
+        var unacknowledged: SecretBits?
         defer { device?.close() }
         do {
             let own = Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration)
             let peer = initiator ? try channel.open(pool: pool, hello: own) : try channel.accept(pool: pool, hello: own)
             guard peer.role != settings.role else {
                 throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
+            }
+            if let pending {
+                settlement = try settle(pending, peerNextBlock: peer.block, pool: pool, settings: settings)
             }
             var comparable = peer
             comparable.block = own.block
@@ -94,32 +134,86 @@ public enum NodeBlock {
             }
             machine = PartyMachine(role: settings.role, configuration: settings.configuration, measurements: source, progress: progress)
             outcome = try converse(&machine!, channel: &channel, device: device, stageSeconds: &stageSeconds, progress: progress)
+            if case .key(let key) = outcome {
+                unacknowledged = key
+                try confirm(role: settings.role, channel: &channel)
+                unacknowledged = nil
+            }
         } catch {
             channel.abort("\(error)")
-            outcome = machine?.outcome.flatMap { if case .aborted = $0 { return $0 } else { return nil } }
+            outcome = machine?.outcome.flatMap { if case .aborted = $0, unacknowledged == nil { return $0 } else { return nil } }
                 ?? .aborted(reason: "\(error)")
         }
         channel.close()
-        var report = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
-                                    seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
-                                    publicBits: channel.publicBits)
+        let protocolReport = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
+                                            seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
+                                            publicBits: channel.publicBits)
             .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
-        var refilled = 0
-        if case .key(let key) = outcome {
-            do {
-                let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
-                refilled = refill
-                outcome = .key(delivered)
-            } catch {
-                let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
-                report = report.refusingKey(reason: reason)
-                outcome = .aborted(reason: reason)
-            }
+        func report(_ protocolReport: ProtocolReport, refilled: Int) -> NodeReport {
+            NodeReport(protocolReport: protocolReport,
+                       node: NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
+                                             poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
+                                             refillBits: refilled * 8, wireBytes: channel.wireBytes))
         }
-        let node = NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
-                                   poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
-                                   refillBits: refilled * 8, wireBytes: channel.wireBytes)
-        return Result(outcome: outcome, report: NodeReport(protocolReport: report, node: node))
+        if settings.role == .bob, let key = unacknowledged, case .aborted(let reason) = outcome {
+            // Alice may have delivered this key: hold it, and let the next hello tell.
+            let held = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: .key(key),
+                                      seconds: protocolReport.seconds, stageSeconds: stageSeconds, publicBits: channel.publicBits)
+                .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+            let pendingReason = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
+            return Result(outcome: .aborted(reason: pendingReason), report: report(protocolReport.refusingKey(reason: pendingReason), refilled: 0),
+                          pending: PendingKey(block: agreedBlock, key: key, report: report(held, refilled: 0)), settlement: settlement)
+        }
+        guard case .key(let key) = outcome else {
+            return Result(outcome: outcome, report: report(protocolReport, refilled: 0), pending: nil, settlement: settlement)
+        }
+        do {
+            let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
+            return Result(outcome: .key(delivered), report: report(protocolReport, refilled: refill), pending: nil, settlement: settlement)
+        } catch {
+            let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
+            return Result(outcome: .aborted(reason: reason), report: report(protocolReport.refusingKey(reason: reason), refilled: 0),
+                          pending: nil, settlement: settlement)
+        }
+    }
+
+    /// Key confirmation after the protocol: Bob says he holds the key, Alice acknowledges.
+    private static func confirm(role: Party, channel: inout AuthenticatedChannel) throws(NodeFailure) {
+        if role == .bob {
+            try channel.send(.keyConfirmed)
+            let answer = try channel.receivePayload(expecting: "Alice's acknowledgement of the key")
+            if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
+            guard case .keyAcknowledged = answer else {
+                throw NodeFailure("Alice sent \(answer.type) instead of acknowledging the key")
+            }
+        } else {
+            let answer = try channel.receivePayload(expecting: "Bob's key confirmation")
+            if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
+            guard case .keyConfirmed = answer else {
+                throw NodeFailure("Bob sent \(answer.type) instead of confirming the key")
+            }
+            // Bob holds the key: deliver it even if this last frame is lost (Bob then holds it
+            // pending, and the next hello settles it).
+            try? channel.send(.keyAcknowledged)
+        }
+    }
+
+    /// Decides a pending key by the peer's next block number: one past the pending block means
+    /// Alice delivered it. Delivery refills the pool from it first, as it would have then.
+    private static func settle(_ pending: PendingKey, peerNextBlock: UInt64, pool: KeyPool,
+                               settings: NodeSettings) throws(NodeFailure) -> Settlement {
+        guard peerNextBlock > pending.block else { return .discarded(block: pending.block) }
+        do {
+            let (refill, delivered) = try Self.refill(pool: pool, from: pending.key, bytes: settings.refillBytes)
+            let node = pending.report.node
+            let report = NodeReport(protocolReport: pending.report.protocolReport,
+                                    node: NodeReport.Node(role: node.role, peer: node.peer, block: node.block, session: node.session,
+                                                          poolPositionBits: node.poolPositionBits, poolRemainingBits: pool.remaining * 8,
+                                                          refillBits: refill * 8, wireBytes: node.wireBytes))
+            return .delivered(block: pending.block, key: delivered, report: report)
+        } catch {
+            throw NodeFailure("the key pool could not be refilled from pending block \(pending.block) (\(error.description))")
+        }
     }
 
     /// Moves the first `bytes` bytes of the key into the pool (both nodes hold the same key, so

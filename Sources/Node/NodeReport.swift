@@ -2,7 +2,7 @@ import Protocol
 
 /// A node's report of one block: every field of the protocol's report (which both nodes
 /// agree on) and, under `node`, what concerns this node and its link.
-public struct NodeReport: Sendable, Encodable {
+public struct NodeReport: Sendable, Codable {
     public struct Node: Sendable, Codable {
         /// This node's party.
         public let role: Party
@@ -34,6 +34,12 @@ public struct NodeReport: Sendable, Encodable {
     }
 
     private enum CodingKeys: String, CodingKey { case node, deliveredKeyBits }
+
+    /// Reads a report this type wrote (a pending key's report, kept on disk).
+    public init(from decoder: any Decoder) throws {
+        protocolReport = try ProtocolReport(from: decoder)
+        node = try decoder.container(keyedBy: CodingKeys.self).decode(Node.self, forKey: .node)
+    }
 
     /// The protocol report's fields, then `node` and `deliveredKeyBits` beside them.
     public func encode(to encoder: any Encoder) throws {

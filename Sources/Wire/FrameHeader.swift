@@ -33,6 +33,10 @@ public enum FrameType: UInt8, Sendable, Hashable, CaseIterable {
     case frameMismatch = 13
     case privacyAmplification = 14
     case abort = 15
+    /// Bob to Alice, after privacy amplification: Bob holds the key (empty payload).
+    case keyConfirmed = 16
+    /// Alice to Bob: Alice received the confirmation and delivers the key (empty payload).
+    case keyAcknowledged = 17
 }
 
 /// The fixed 48 bytes at the start of every frame (docs/wire.md, "Header").

@@ -6,11 +6,17 @@ import Reconciliation
 public enum FramePayload: Sendable, Hashable {
     case hello(Hello)
     case message(Message)
+    /// Bob has computed the key (key confirmation, after the protocol's last message).
+    case keyConfirmed
+    /// Alice has the confirmation and delivers the key.
+    case keyAcknowledged
 
     /// The frame type that announces this payload.
     public var type: FrameType {
         switch self {
         case .hello: return .hello
+        case .keyConfirmed: return .keyConfirmed
+        case .keyAcknowledged: return .keyAcknowledged
         case .message(let message):
             switch message {
             case .testMarks: return .testMarks
@@ -53,6 +59,8 @@ public enum WireCodec {
         switch payload {
         case .hello(let hello):
             hello.encode(into: &writer)
+        case .keyConfirmed, .keyAcknowledged:
+            break
         case .message(let message):
             switch message {
             case .testMarks(let v), .inputs(let v), .testSelection(let v), .testOutputs(let v):
@@ -147,6 +155,10 @@ public enum WireCodec {
             result = .message(.privacyAmplification(seed: seed, keyBits: keyBits))
         case .abort:
             result = .message(.abort(reason: try reader.text("reason", maximumBytes: maximumReasonBytes)))
+        case .keyConfirmed:
+            result = .keyConfirmed
+        case .keyAcknowledged:
+            result = .keyAcknowledged
         }
         try reader.finish()
         return result

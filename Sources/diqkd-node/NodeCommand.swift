@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import Hashing
 import KeyPool
 import Node
 import Protocol
@@ -105,10 +106,26 @@ struct NodeCommand: ParsableCommand {
                 throw CLIError.aborted("block \(block): \(error.description); no key written.")
             }
             log("block \(block): connected to \(connection.peer)")
+            let keyName = "\(settings.role.rawValue).key"
+            let pending = try self.pending(in: folder, keyName: keyName)
             let progress = ProgressReporter()
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
-                                       block: folder.nextBlock(), measurements: measurements, progress: progress.handler)
+                                       block: folder.nextBlock(), pending: pending, measurements: measurements, progress: progress.handler)
             progress.finish()
+            switch result.settlement {
+            case .delivered(let number, let key, let report)?:
+                try folder.publishBlock(number, keyName: keyName, key: key, report: report)
+                folder.discardPending(number, keyName: keyName)
+                log("pending block \(number): Alice delivered it; delivered here too")
+            case .discarded(let number)?:
+                folder.discardPending(number, keyName: keyName)
+                log("pending block \(number): Alice did not deliver it; destroyed")
+            case nil:
+                break
+            }
+            if let held = result.pending {
+                try folder.holdPending(held.block, keyName: keyName, key: held.key, report: held.report)
+            }
             try deliver(result, to: folder)
         }
     }
@@ -123,6 +140,20 @@ struct NodeCommand: ParsableCommand {
         }
         try folder.publishBlock(report.node.block, keyName: "\(report.node.role.rawValue).key", key: key, report: report)
         if !json { printSummary(report, folder: folder) }
+    }
+
+    /// The key an earlier run left pending in `folder`, if any.
+    private func pending(in folder: OutputFolder, keyName: String) throws -> NodeBlock.PendingKey? {
+        guard let held = try folder.pending(keyName: keyName) else { return nil }
+        let report: NodeReport
+        do { report = try JSONDecoder().decode(NodeReport.self, from: held.report) } catch {
+            throw CLIError.failure("\(folder.path)/\(OutputFolder.pendingName(held.block))/report.json cannot be read: \(error)")
+        }
+        let bits = report.protocolReport.keyBits
+        guard bits > 0, held.key.count == (bits + 7) / 8 else {
+            throw CLIError.failure("\(folder.path)/\(OutputFolder.pendingName(held.block)) holds \(held.key.count) key bytes for \(bits) bits")
+        }
+        return NodeBlock.PendingKey(block: held.block, key: SecretBits(BitVector(bytesMSBFirst: held.key, count: bits)), report: report)
     }
 
     private func printSummary(_ report: NodeReport, folder: OutputFolder?) {

@@ -27,6 +27,10 @@ final class FrameProxy: @unchecked Sendable {
         case inject(Way, index: Int)
         /// Holds frame `index` for `seconds`.
         case stall(Way, index: Int, seconds: Double)
+        /// Drops every frame of this type.
+        case dropType(Way, FrameType)
+        /// Flips a bit of byte `byte` (clamped to the frame) in every frame of this type.
+        case flipType(Way, FrameType, byte: Int)
 
         var description: String {
             switch self {
@@ -40,6 +44,8 @@ final class FrameProxy: @unchecked Sendable {
             case .cut(let w, let i): return "cut the connection in frame \(i) \(w)"
             case .inject(let w, let i): return "inject a forged frame before frame \(i) \(w)"
             case .stall(let w, let i, let s): return "stall frame \(i) \(w) for \(s) s"
+            case .dropType(let w, let t): return "drop \(t) frames \(w)"
+            case .flipType(let w, let t, let b): return "flip byte \(b) of \(t) frames \(w)"
             }
         }
     }
@@ -107,7 +113,14 @@ final class FrameProxy: @unchecked Sendable {
     private func apply(_ fault: Fault, way: Way, index: Int, frame: [UInt8], replayed: [UInt8]?, held: inout [UInt8]?,
                        from: FrameConnection, to: FrameConnection) -> Bool {
         func send(_ bytes: [UInt8]) -> Bool { (try? to.send(bytes)) != nil }
+        let type = frame.count > 6 ? FrameType(rawValue: frame[6]) : nil
         switch fault {
+        case .dropType(way, let dropped) where type == dropped:
+            return true
+        case .flipType(way, let flipped, let byte) where type == flipped:
+            var copy = frame
+            copy[min(byte, copy.count - 1)] ^= 0x01
+            return send(copy)
         case .flip(way, index, let byte):
             var copy = frame
             copy[min(byte, copy.count - 1)] ^= 0x01

@@ -27,6 +27,9 @@ import Transport
         (.inject(.toConnector, index: 3), "authentication failed on frame 3 from Alice"),
         (.inject(.toListener, index: 0), "authentication failed on the peer's hello"),
         (.stall(.toConnector, index: 4, seconds: 7), "no frame arrived within 5 s"),
+        (.flipType(.toConnector, .privacyAmplification, byte: 100), "authentication failed"),
+        (.dropType(.toConnector, .privacyAmplification), "no frame arrived within 5 s"),
+        (.flipType(.toListener, .keyConfirmed, byte: Int.max), "authentication failed"),
     ]
 
     @Test(arguments: faults)
@@ -72,5 +75,66 @@ import Transport
         let nextBob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
         #expect(nextBob.wait(within: 60) == 0, "\(fault): the next run failed\n\(nextBob.stdout)\(nextBob.stderr)")
         #expect(nextAlice.wait(within: 20) == 0, "\(fault): the next run failed\n\(nextAlice.stdout)\(nextAlice.stderr)")
+    }
+}
+
+/// The run's last two frames, key confirmation and acknowledgement: whichever is lost, the two
+/// nodes end up with the same keys once the next run has settled Bob's pending key.
+@Suite(.serialized) struct KeyConfirmationTests {
+    /// Runs one faulty block, then one clean one, Bob connecting through the proxy.
+    func run(fault: FrameProxy.Fault) throws -> (lab: NodeLab, first: (alice: Launched, bob: Launched), second: (alice: Launched, bob: Launched)) {
+        let lab = try NodeLab()
+        let (source, sourcePort) = try lab.source()
+        defer { source.stop() }
+        let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)")
+        let port = try #require(alice.listeningPort())
+        let configuration = ProtocolConfiguration(rounds: 500_000, testFraction: 0.2, epsilonPE: 1e-3, epsilonPA: 1e-3)
+        let proxy = try FrameProxy(target: Endpoint(host: "127.0.0.1", port: port), configuration: configuration)
+        defer { proxy.close() }
+        proxy.fault = fault
+        let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
+        _ = bob.wait(within: 60)
+        _ = alice.wait(within: 30)
+        proxy.fault = .none
+        let nextAlice = try lab.node("alice", ["--listen", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")
+        _ = nextAlice.listeningPort()
+        let nextBob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
+        _ = nextBob.wait(within: 60)
+        _ = nextAlice.wait(within: 30)
+        return (lab, (alice, bob), (nextAlice, nextBob))
+    }
+
+    func keys(_ lab: NodeLab, _ block: String) throws -> (Data, Data) {
+        (try Data(contentsOf: URL(fileURLWithPath: lab.path("alice/\(block)/alice.key"))),
+         try Data(contentsOf: URL(fileURLWithPath: lab.path("bob/\(block)/bob.key"))))
+    }
+
+    @Test func aLostAcknowledgementLeavesBobsKeyPendingUntilTheNextRun() throws {
+        let (lab, first, second) = try run(fault: .dropType(.toConnector, .keyAcknowledged))
+        defer { lab.remove() }
+        #expect(first.alice.process.terminationStatus == 0, "\(first.alice.stdout)")
+        #expect(first.bob.process.terminationStatus == 3, "\(first.bob.stdout)")
+        #expect(first.bob.stdout.contains("held pending as block 1"), "\(first.bob.stdout)")
+        #expect(second.alice.process.terminationStatus == 0 && second.bob.process.terminationStatus == 0, "\(second.bob.stderr)")
+        #expect(second.bob.stderr.contains("pending block 1: Alice delivered it"), "\(second.bob.stderr)")
+        #expect(lab.blocks("alice") == ["block-000001", "block-000002"])
+        #expect(lab.blocks("bob") == lab.blocks("alice"))
+        for block in lab.blocks("alice") {
+            let (a, b) = try keys(lab, block)
+            #expect(!a.isEmpty && a == b, "\(block)")
+        }
+        #expect(!((try? FileManager.default.contentsOfDirectory(atPath: lab.path("bob"))) ?? []).contains { $0.hasPrefix("pending-") })
+    }
+
+    @Test func aLostConfirmationGivesNoKeyAndTheNextRunDiscardsBobsPendingKey() throws {
+        let (lab, first, second) = try run(fault: .dropType(.toListener, .keyConfirmed))
+        defer { lab.remove() }
+        #expect(first.alice.process.terminationStatus == 3, "\(first.alice.stdout)")
+        #expect(first.bob.process.terminationStatus == 3, "\(first.bob.stdout)")
+        #expect(second.alice.process.terminationStatus == 0 && second.bob.process.terminationStatus == 0, "\(second.bob.stderr)")
+        #expect(second.bob.stderr.contains("pending block 1: Alice did not deliver it; destroyed"), "\(second.bob.stderr)")
+        #expect(lab.blocks("alice") == ["block-000001"] && lab.blocks("bob") == ["block-000001"])
+        let (a, b) = try keys(lab, "block-000001")
+        #expect(!a.isEmpty && a == b)
     }
 }

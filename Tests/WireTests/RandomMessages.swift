@@ -64,6 +64,8 @@ enum Samples {
         let message: Message
         switch type {
         case .hello: return .hello(hello(&rng))
+        case .keyConfirmed: return .keyConfirmed
+        case .keyAcknowledged: return .keyAcknowledged
         case .testMarks: message = .testMarks(vector(&rng))
         case .begin: message = .begin(rounds: Int.random(in: ProtocolConfiguration.roundsRange, using: &rng))
         case .inputs: message = .inputs(vector(&rng))
