@@ -1,6 +1,5 @@
 import Hashing
 import Protocol
-import Transport
 
 /// The link between a lab's device and the `source` service: the device sends its inputs in
 /// batches and receives the outputs. It stands where the entangled-pair source and the lab's
@@ -38,8 +37,9 @@ public enum SourceWire {
         init(_ description: String) { self.description = description }
     }
 
-    /// The transport's framing: the header fixes the length.
-    public struct Format: FrameFormat {
+    /// The transport's framing: the header fixes the length. (Node declares its conformance to
+    /// Transport's `FrameFormat`, so that this module stays free of SwiftNIO and can be fuzzed.)
+    public struct Format: Sendable {
         public init() {}
         public var headerByteCount: Int { SourceWire.headerByteCount }
         public func frameByteCount(header: UnsafeRawBufferPointer) throws -> Int {
