@@ -91,6 +91,7 @@ let package = Package(
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "KeyPoolTests", dependencies: ["KeyPool"]),
+        .testTarget(name: "SourceLinkTests", dependencies: ["SourceLink", "Hashing", "Protocol"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
