@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Authentication", targets: ["Authentication"]),
         .library(name: "KeyPool", targets: ["KeyPool"]),
+        .library(name: "SourceLink", targets: ["SourceLink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,9 +70,12 @@ let package = Package(
             name: "Transport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
         ),
+        // The codec of the unauthenticated link between a lab's device and the source service,
+        // without the transport, so that the fuzz targets can use it without SwiftNIO.
+        .target(name: "SourceLink", dependencies: ["Hashing", "Protocol"]),
         .target(
             name: "Node",
-            dependencies: ["Transport", "Wire", "Authentication", "KeyPool", "Protocol", "Hashing", "Simulation", "SecurityBounds", "Randomness"]
+            dependencies: ["Transport", "SourceLink", "Wire", "Authentication", "KeyPool", "Protocol", "Hashing", "Simulation", "SecurityBounds", "Randomness"]
         ),
         .executableTarget(
             name: "diqkd-node",
@@ -87,6 +91,7 @@ let package = Package(
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "KeyPoolTests", dependencies: ["KeyPool"]),
+        .testTarget(name: "SourceLinkTests", dependencies: ["SourceLink", "Hashing", "Protocol"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),

@@ -17,5 +17,7 @@ let package = Package(
         .executableTarget(name: "BehaviourFileFuzzer", dependencies: ["FuzzSupport", .product(name: "NonSignaling", package: "diqkd")]),
         .executableTarget(name: "AmplifyFuzzer", dependencies: ["FuzzSupport", .product(name: "Hashing", package: "diqkd")]),
         .executableTarget(name: "FrameFuzzer", dependencies: ["FuzzSupport", .product(name: "Wire", package: "diqkd")]),
+        .executableTarget(name: "SourceLinkFuzzer", dependencies: ["FuzzSupport", .product(name: "SourceLink", package: "diqkd"), .product(name: "Hashing", package: "diqkd")]),
+        .executableTarget(name: "PoolHeaderFuzzer", dependencies: ["FuzzSupport", .product(name: "KeyPool", package: "diqkd")]),
     ]
 )

@@ -90,13 +90,8 @@ public final class KeyPool {
                 throw KeyPoolError(.permissions, path: path, "pool \(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path).")
             }
             let size = UInt64(info.st_size)
-            guard size >= UInt64(PoolHeader.byteCount) else {
-                throw KeyPoolError(.format, path: path, "\(path) is not a diqkd key pool: the file is shorter than the \(PoolHeader.byteCount)-byte header.")
-            }
-            let header = try PoolHeader.decode(try file.read(count: PoolHeader.byteCount, at: 0), path: path)
-            guard size - UInt64(PoolHeader.byteCount) >= header.capacity else {
-                throw KeyPoolError(.format, path: path, "\(path) is truncated: its header promises \(header.capacity) bytes of key, the file holds \(size - UInt64(PoolHeader.byteCount)).")
-            }
+            let headerBytes = try size >= UInt64(PoolHeader.byteCount) ? file.read(count: PoolHeader.byteCount, at: 0) : []
+            let header = try PoolHeader.decode(headerBytes, fileLength: size, path: path)
             return KeyPool(path: path, file: file, header: header)
         } catch {
             _ = Glibc.close(fd)

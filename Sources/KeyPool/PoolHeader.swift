@@ -12,16 +12,27 @@
 /// | 48..<64 | reserved, zero                          |
 ///
 /// The key follows: `capacity` bytes from offset 64.
-struct PoolHeader: Equatable, Sendable {
-    static let byteCount = 64
+///
+/// Not part of the public API: visible outside the module only to clients that ask for the
+/// `Fuzzing` SPI (`@_spi(Fuzzing) import KeyPool`), which is how Fuzz/'s `PoolHeaderFuzzer`
+/// reaches the parser without a file.
+@_spi(Fuzzing) public struct PoolHeader: Equatable, Sendable {
+    public static let byteCount = 64
     static let magic = Array("DQKDPOOL".utf8)
     static let version: UInt32 = 1
 
-    var id: [UInt8]
-    var capacity: UInt64
-    var position: UInt64
+    public var id: [UInt8]
+    public var capacity: UInt64
+    public var position: UInt64
 
-    func encoded() -> [UInt8] {
+    init(id: [UInt8], capacity: UInt64, position: UInt64) {
+        self.id = id
+        self.capacity = capacity
+        self.position = position
+    }
+
+    /// The 64 bytes of this header as they are stored.
+    public func encoded() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Self.byteCount)
         out.replaceSubrange(0..<8, with: Self.magic)
         out.withUnsafeMutableBytes { buffer in
@@ -34,13 +45,18 @@ struct PoolHeader: Equatable, Sendable {
         return out
     }
 
-    /// Parses and checks a header read from `path`.
-    /// - Throws: `.format` naming the field that is wrong.
-    static func decode(_ bytes: [UInt8], path: String) throws(KeyPoolError) -> PoolHeader {
+    /// Parses and checks the header of the pool file at `path`, which is `fileLength` bytes
+    /// long: the header's own fields, then that the file holds the key the header promises.
+    /// Pure: `KeyPool.open` reads the bytes and the length, this decides.
+    /// - Parameter bytes: the file's first 64 bytes (fewer, or none, when it is shorter).
+    /// - Throws: `.format` naming the field that is wrong; never traps.
+    public static func decode(_ bytes: [UInt8], fileLength: UInt64, path: String) throws(KeyPoolError) -> PoolHeader {
         func bad(_ what: String) -> KeyPoolError {
             KeyPoolError(.format, path: path, "\(path) is not a diqkd key pool: \(what).")
         }
-        guard bytes.count == byteCount else { throw bad("the file is shorter than the \(byteCount)-byte header") }
+        guard fileLength >= UInt64(byteCount), bytes.count == byteCount else {
+            throw bad("the file is shorter than the \(byteCount)-byte header")
+        }
         guard Array(bytes[0..<8]) == magic else { throw bad("it does not start with DQKDPOOL") }
         let (version, flags, capacity, position) = bytes.withUnsafeBytes { b in
             (UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
@@ -56,6 +72,9 @@ struct PoolHeader: Equatable, Sendable {
         }
         guard position <= capacity, position % KeyPool.granule == 0 else {
             throw bad("position \(position) is beyond the capacity \(capacity) or not a multiple of \(KeyPool.granule)")
+        }
+        guard fileLength - UInt64(byteCount) >= capacity else {
+            throw KeyPoolError(.format, path: path, "\(path) is truncated: its header promises \(capacity) bytes of key, the file holds \(fileLength - UInt64(byteCount)).")
         }
         return PoolHeader(id: Array(bytes[16..<32]), capacity: capacity, position: position)
     }

@@ -1,5 +1,6 @@
 import Hashing
 import Protocol
+import SourceLink
 import Transport
 
 /// A lab's measurement device whose physics is played by a `diqkd source` service: each batch

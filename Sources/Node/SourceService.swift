@@ -1,6 +1,7 @@
 import Foundation
 import Hashing
 import Protocol
+import SourceLink
 import Simulation
 import Transport
 

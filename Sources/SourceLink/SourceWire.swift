@@ -1,6 +1,5 @@
 import Hashing
 import Protocol
-import Transport
 
 /// The link between a lab's device and the `source` service: the device sends its inputs in
 /// batches and receives the outputs. It stands where the entangled-pair source and the lab's
@@ -16,7 +15,7 @@ import Transport
 /// | 1 `open` | role (u8: 0 Alice, 1 Bob), label (16 bytes: the run's session ID, which pairs the two labs' devices) |
 /// | 2 `measure` | round count (u32, 1 ... 2^20), inputs (one bit a round, least significant bit first) |
 /// | 3 `outputs` | round count (u32), outputs (same packing) |
-/// | 4 `error` | UTF-8 reason, at most 4096 bytes |
+/// | 4 `error` | UTF-8 reason, at most 4096 bytes (`encode` cuts a longer one after its last whole scalar) |
 public enum SourceWire {
     public static let headerByteCount = 16
     /// The most rounds one `measure` may carry (the protocol's measurement batch).
@@ -38,8 +37,9 @@ public enum SourceWire {
         init(_ description: String) { self.description = description }
     }
 
-    /// The transport's framing: the header fixes the length.
-    public struct Format: FrameFormat {
+    /// The transport's framing: the header fixes the length. (Node declares its conformance to
+    /// Transport's `FrameFormat`, so that this module stays free of SwiftNIO and can be fuzzed.)
+    public struct Format: Sendable {
         public init() {}
         public var headerByteCount: Int { SourceWire.headerByteCount }
         public func frameByteCount(header: UnsafeRawBufferPointer) throws -> Int {
@@ -72,7 +72,7 @@ public enum SourceWire {
             payload = batch(bits)
         case .error(let reason):
             type = 4
-            payload = Array(reason.utf8.prefix(maximumReason))
+            payload = reasonBytes(reason)
         }
         return magic + [1, type, 0, 0] + withUnsafeBytes(of: UInt64(payload.count).littleEndian, Array.init) + payload
     }
@@ -109,6 +109,18 @@ public enum SourceWire {
         default:
             throw DecodingError("source link: unknown frame type \(bytes[5])")
         }
+    }
+
+    /// The UTF-8 of `reason`, cut to at most ``maximumReason`` bytes at a scalar boundary: a cut
+    /// inside a multi-byte scalar would make a frame the other end rejects as not UTF-8.
+    static func reasonBytes(_ reason: String) -> [UInt8] {
+        let utf8 = Array(reason.utf8)
+        guard utf8.count > maximumReason else { return utf8 }
+        var end = maximumReason
+        // utf8[end] is the first byte left out; while it continues a scalar, that scalar began
+        // before the cut and must go too.
+        while end > 0, utf8[end] & 0xC0 == 0x80 { end -= 1 }
+        return Array(utf8[..<end])
     }
 
     static func batch(_ bits: BitVector) -> [UInt8] {
