@@ -29,7 +29,7 @@ struct MalformedFrameTests {
         Case(name: "version 0", bytes: corrupt(4, [0]), code: .unsupportedVersion),
         Case(name: "version 2", bytes: corrupt(4, [2]), code: .unsupportedVersion),
         Case(name: "direction 2", bytes: corrupt(5, [2]), code: .badDirection),
-        Case(name: "type 16", bytes: corrupt(6, [16]), code: .unknownType),
+        Case(name: "type 18", bytes: corrupt(6, [18]), code: .unknownType),
         Case(name: "type 255", bytes: corrupt(6, [255]), code: .unknownType),
         Case(name: "flags", bytes: corrupt(7, [0x80]), code: .badFlags),
         Case(name: "reserved", bytes: corrupt(36, [0, 0, 0, 1]), code: .badReserved),
