@@ -153,7 +153,9 @@ struct NodeCommand: ParsableCommand {
         guard bits > 0, held.key.count == (bits + 7) / 8 else {
             throw CLIError.failure("\(folder.path)/\(OutputFolder.pendingName(held.block)) holds \(held.key.count) key bytes for \(bits) bits")
         }
-        return NodeBlock.PendingKey(block: held.block, key: SecretBits(BitVector(bytesMSBFirst: held.key, count: bits)), report: report)
+        var bytes = held.key
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return NodeBlock.PendingKey(block: held.block, key: SecretBits(BitVector(bytesMSBFirst: bytes, count: bits)), report: report)
     }
 
     private func printSummary(_ report: NodeReport, folder: OutputFolder?) {
