@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "diqkd-node",
             dependencies: [
-                "CommandLineSupport", "Node", "Transport", "KeyPool", "Hashing", "Protocol", "Records", "Simulation", "SecurityBounds",
+                "CommandLineSupport", "Node", "Transport", "KeyPool", "Hashing", "SourceLink", "Protocol", "Records", "Simulation", "SecurityBounds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

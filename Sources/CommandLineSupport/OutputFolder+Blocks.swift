@@ -45,9 +45,17 @@ extension OutputFolder {
         try SecretFiles.rename(stage, to: target)
     }
 
-    /// Writes the report of a run that produced no key.
+    /// Writes the report of a run that produced no key, as `aborted-<UTC time>-<session>.json`
+    /// (never replacing an earlier one).
     package func publishAborted<Report: Encodable>(session: String, report: Report) throws {
-        try SecretFiles.writeAtomically(try Self.json(report), to: "\(path)/aborted-\(session).json")
+        let stem = "\(path)/aborted-\(Self.timestamp())-\(session)"
+        var name = "\(stem).json"
+        var n = 1
+        while FileManager.default.fileExists(atPath: name) {
+            n += 1
+            name = "\(stem)-\(n).json"
+        }
+        try SecretFiles.writeAtomically(try Self.json(report), to: name)
     }
 
     static func json<Report: Encodable>(_ report: Report) throws -> [UInt8] {

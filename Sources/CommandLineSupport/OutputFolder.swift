@@ -134,7 +134,7 @@ package struct OutputFolder {
         SecretFiles.syncFolder(path)
     }
 
-    private static func timestamp() -> String {
+    static func timestamp() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

@@ -122,6 +122,31 @@ public final class KeyPool {
     ///   `.window` when it lies too far ahead; `.exhausted` with the bytes needed and left;
     ///   `.io` (the position may then already have moved: the bytes count as spent).
     public func reserve(bytes: Int, at: UInt64? = nil) throws(KeyPoolError) -> Reservation {
+        try reserve(bytes: bytes, at: at, window: Self.skipWindow)
+    }
+
+    /// Reads `bytes` unused bytes at `at` without consuming them: for checking a tag whose
+    /// position the peer named before anything is spent (a check that fails consumes nothing;
+    /// docs/authentication.md explains why that is safe).
+    /// - Throws: `.invalidArgument`; `.consumed` before the position; `.exhausted` past the
+    ///   capacity; `.io`.
+    public func peek(bytes: Int, at: UInt64) throws(KeyPoolError) -> [UInt8] {
+        let file = try openFile()
+        guard bytes > 0, UInt64(bytes) % Self.granule == 0, UInt64(bytes) <= Self.maximumByteCount, at % Self.granule == 0 else {
+            throw KeyPoolError(.invalidArgument, path: path, "a read of \(path) must be a positive multiple of \(Self.granule) bytes at a multiple of \(Self.granule) (got \(bytes) at \(at)).")
+        }
+        guard at >= position else {
+            throw KeyPoolError(.consumed, path: path, "bytes \(at) to \(at + UInt64(bytes)) of pool \(path) are already consumed (position \(position)); key is never reused.")
+        }
+        guard at <= capacity, UInt64(bytes) <= capacity - at else {
+            throw KeyPoolError(.exhausted, path: path, "pool \(path) has no \(bytes) bytes at position \(at) (capacity \(capacity)).")
+        }
+        return try file.read(count: bytes, at: UInt64(PoolHeader.byteCount) + at)
+    }
+
+    /// Like ``reserve(bytes:at:)``, skipping ahead by at most `window` reservations of this
+    /// size (`nil`: any distance, for a position whose tag has been verified already).
+    public func reserve(bytes: Int, at: UInt64?, window: UInt64?) throws(KeyPoolError) -> Reservation {
         let file = try openFile()
         guard bytes > 0, UInt64(bytes) % Self.granule == 0, UInt64(bytes) <= Self.maximumByteCount else {
             throw KeyPoolError(.invalidArgument, path: path, "a reservation from \(path) must be a positive multiple of \(Self.granule) bytes (got \(bytes)).")
@@ -134,8 +159,8 @@ public final class KeyPool {
         guard start >= position else {
             throw KeyPoolError(.consumed, path: path, "bytes \(start) to \(start + count) of pool \(path) are already consumed (position \(position)); key is never reused.")
         }
-        guard start - position <= Self.skipWindow * count else {
-            throw KeyPoolError(.window, path: path, "position \(start) is \(start - position) bytes ahead of pool \(path)'s position \(position), beyond the skip window of \(Self.skipWindow) reservations (\(Self.skipWindow * count) bytes).")
+        if let window, start - position > window * count {
+            throw KeyPoolError(.window, path: path, "position \(start) is \(start - position) bytes ahead of pool \(path)'s position \(position), beyond the skip window of \(window) reservations (\(window * count) bytes).")
         }
         guard start <= capacity, count <= capacity - start else {
             let needed = start - position + count

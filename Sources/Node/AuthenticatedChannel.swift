@@ -64,46 +64,69 @@ public struct AuthenticatedChannel {
     mutating func open(pool: KeyPool, hello: Hello) throws(NodeFailure) -> Hello {
         var generator = SystemRandomNumberGenerator()
         session = SessionID.random(using: &generator)
-        try reserve(pool: pool, at: nil)
+        try reserve(pool: pool, at: nil, window: nil)
         try sendHello(hello)
         let frame = try receiveFrame(expecting: "the peer's hello")
         let header = try self.header(of: frame, what: "the peer's hello")
-        if header.type == .abort, header.direction == peerDirection, header.sequence == 0, header.session == session,
-           header.poolPosition == position * 8 {
-            // The peer refused this node's hello (for example its tag failed): its reason, once
-            // authenticated, says why.
-            try authenticate(frame, header: header, what: "\(peerName)'s answer")
+        guard header.direction == peerDirection, header.sequence == 0, header.session == session else {
+            throw NodeFailure("the first frame from \(peerName) does not answer this session's hello (type \(header.type), sequence \(header.sequence))")
+        }
+        if header.type == .abort, header.poolPosition > position * 8 {
+            try followNotice(frame, header: header, pool: pool)
+        }
+        guard header.poolPosition == position * 8 else {
+            throw NodeFailure("\(peerName)'s answer names pool bit \(header.poolPosition), not this run's \(position * 8)")
+        }
+        let reason: String? = header.type != .abort ? nil : {
             if case .message(.abort(let reason)) = try? frame.withUnsafeBytes({ raw throws(WireError) in
                 try WireCodec.decodeFrame(raw, limits: .hello).payload
-            }) {
-                throw NodeFailure("\(peerName) ended the run: \(reason)")
+            }) { return reason }
+            return nil
+        }()
+        do {
+            try authenticate(frame, header: header, what: header.type == .hello ? "the peer's hello" : "\(peerName)'s answer")
+        } catch {
+            if let reason, frame.suffix(FrameHeader.tagByteCount).allSatisfy({ $0 == 0 }) {
+                throw NodeFailure("\(peerName) refused this node's hello: \(reason) (an unauthenticated notice)")
             }
+            throw error
         }
-        guard header.type == .hello, header.direction == peerDirection, header.sequence == 0, header.session == session else {
-            throw NodeFailure("the first frame from \(peerName) is not a hello for this session (type \(header.type), sequence \(header.sequence))")
+        if let reason {
+            // The peer refused this node's hello; its reason is authenticated.
+            throw NodeFailure("\(peerName) ended the run: \(reason)")
         }
-        if header.poolPosition > UInt64(position) * 8 {
-            // The peer's pool is ahead (it consumed bytes this node never saw used, such as a run
-            // that failed before this node's hello arrived): skip to its position, so both pools
-            // continue in step, and end this run.
-            let peerPosition = header.poolPosition / 8
-            try reserve(pool: pool, at: peerPosition)
-            try authenticate(frame, header: header, what: "the peer's hello")
-            throw NodeFailure("the key pools were out of step: \(peerName)'s was at bit \(peerPosition * 8), this node's behind it; "
-                              + "this node skipped ahead, so the next run starts in step")
-        }
-        guard header.poolPosition == UInt64(position) * 8 else {
-            throw NodeFailure("\(peerName)'s hello names pool bit \(header.poolPosition), not this run's \(position * 8)")
-        }
-        try authenticate(frame, header: header, what: "the peer's hello")
+        guard header.type == .hello else { throw NodeFailure("the first frame from \(peerName) is \(header.type), not a hello") }
         return try helloPayload(frame, header: header)
     }
 
-    /// Answers a run opened by the peer: reads its hello, reserves the same pool bytes (skipping
-    /// ahead if the peer is ahead), checks the tag and answers with this node's hello.
+    /// A listening node whose pool is ahead of this one's answers with an unauthenticated
+    /// notice of its position (it cannot authenticate anything at a position this node has not
+    /// reached without spending key on an unauthenticated request). Following it can only burn
+    /// bytes, never reuse any, so this node skips there within the pool's skip window — a
+    /// forged notice costs at most that many reservations, once per run this node opens — and
+    /// ends the run; the next one starts in step.
+    private mutating func followNotice(_ frame: [UInt8], header: FrameHeader, pool: KeyPool) throws(NodeFailure) -> Never {
+        let target = header.poolPosition / 8
+        guard header.poolPosition % (8 * KeyPool.granule) == 0 else {
+            throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), not a reservation boundary")
+        }
+        do {
+            let burn = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: target, window: KeyPool.skipWindow)
+            burn.wipe()
+        } catch {
+            throw NodeFailure("\(peerName) says its pool is at bit \(header.poolPosition), ahead of this node's; it cannot be followed: \(error.description)")
+        }
+        throw NodeFailure("the key pools were out of step: \(peerName) says its pool is at bit \(header.poolPosition), ahead of this node's "
+                          + "(an unauthenticated notice); this node skipped past it, so the next run starts in step")
+    }
+
+    /// Answers a run opened by the peer: reads its hello, checks its tag against the pool bytes
+    /// at the position it names — consuming nothing if the check fails — then reserves those
+    /// bytes (skipping ahead to them if the peer is ahead) and answers with this node's hello.
+    /// - Parameter helloTimeout: seconds to wait for the hello (an honest peer sends it at once).
     /// - Returns: the peer's hello.
-    mutating func accept(pool: KeyPool, hello: Hello) throws(NodeFailure) -> Hello {
-        let frame = try receiveFrame(expecting: "the peer's hello")
+    mutating func accept(pool: KeyPool, hello: Hello, helloTimeout: Double) throws(NodeFailure) -> Hello {
+        let frame = try receiveFrame(expecting: "the peer's hello", timeout: helloTimeout)
         let header = try self.header(of: frame, what: "the peer's hello")
         guard header.type == .hello, header.direction == peerDirection, header.sequence == 0 else {
             throw NodeFailure("the first frame from \(peerName) is not a hello (type \(header.type), sequence \(header.sequence))")
@@ -114,28 +137,48 @@ public struct AuthenticatedChannel {
         }
         let peerPosition = header.poolPosition / 8
         if peerPosition < pool.position {
-            // The peer is behind: those bytes are spent here and are never used again. Send a
-            // hello at this node's position so the peer can skip ahead.
-            let own = pool.position * 8
-            try reserve(pool: pool, at: nil)
-            try sendHello(hello)
+            // The peer is behind: those bytes are spent here. Tell it this pool's position,
+            // unauthenticated (see `followNotice`), spending nothing.
+            sendNotice("this node's pool is at bit \(pool.position * 8)", position: pool.position)
             throw NodeFailure("the key pools were out of step: \(peerName)'s hello uses pool bit \(header.poolPosition), already "
-                              + "consumed here (this node was at bit \(own)); this node answered with its position so the peer "
-                              + "skips ahead, and the next run starts in step")
+                              + "consumed here (this node is at bit \(pool.position * 8)); this node told the peer its position, so "
+                              + "the next run starts in step")
         }
-        try reserve(pool: pool, at: peerPosition)
-        try authenticate(frame, header: header, what: "the peer's hello")
+        let peek: [UInt8]
+        do { peek = try pool.peek(bytes: AuthenticationKeys.byteCount, at: peerPosition) } catch {
+            throw NodeFailure("\(peerName)'s hello names pool bit \(header.poolPosition): \(error.description)")
+        }
+        do { keys = try AuthenticationKeys(reservation: peek) } catch { throw NodeFailure("key pool: \(error)") }
+        do { try authenticate(frame, header: header, what: "the peer's hello") } catch {
+            // Nothing was spent, so nothing may be sent under these keys: the peer hears why
+            // in an unauthenticated notice.
+            keys = nil
+            sendNotice(error.description, position: peerPosition)
+            throw error
+        }
+        // Authentic: now spend the bytes, skipping to the peer's position however far it is.
+        try reserve(pool: pool, at: peerPosition, window: nil)
+        received = 1
         let peer = try helloPayload(frame, header: header)
         try sendHello(hello)
         return peer
     }
 
+    /// Sends an unauthenticated `abort` (zero tag) at pool byte `position`: a refusal the peer
+    /// may read but must not trust, sent without spending key.
+    private func sendNotice(_ reason: String, position: UInt64) {
+        var notice = WireCodec.frame(.message(.abort(reason: String(reason.utf8.prefix(WireCodec.maximumReasonBytes)) ?? reason)),
+                                     direction: ownDirection, session: session, poolPosition: position * 8, sequence: 0)
+        notice.replaceSubrange((notice.count - FrameHeader.tagByteCount)..., with: [UInt8](repeating: 0, count: FrameHeader.tagByteCount))
+        try? connection.send(notice)
+    }
+
     /// Takes the run's keys from the pool (recorded as consumed before any use).
-    private mutating func reserve(pool: KeyPool, at: UInt64?) throws(NodeFailure) {
+    private mutating func reserve(pool: KeyPool, at: UInt64?, window: UInt64?) throws(NodeFailure) {
         let before = pool.position
         let reservation: Reservation
         do {
-            reservation = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: at)
+            reservation = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: at, window: window)
         } catch {
             throw NodeFailure("key pool: \(error.description)")
         }
@@ -158,7 +201,12 @@ public struct AuthenticatedChannel {
     /// Fixes the limits of every later frame once the configuration is agreed.
     mutating func agree(on configuration: ProtocolConfiguration) {
         limits = WireLimits(configuration: configuration)
+        connection.allowFrames(upTo: NodeFrames.frameBytes(configuration))
     }
+
+    /// Whether the peer's hello passed authentication (a failure before it is an
+    /// unauthenticated connection, not a run).
+    var peerAuthenticated: Bool { received > 0 }
 
     /// Sends one message or hello, tagged with the next one-time pad of this direction.
     mutating func send(_ payload: FramePayload) throws(NodeFailure) {
@@ -235,9 +283,9 @@ public struct AuthenticatedChannel {
         }
     }
 
-    private mutating func receiveFrame(expecting what: String) throws(NodeFailure) -> [UInt8] {
+    private mutating func receiveFrame(expecting what: String, timeout: Double? = nil) throws(NodeFailure) -> [UInt8] {
         do {
-            let frame = try connection.receive(timeout: timeout)
+            let frame = try connection.receive(timeout: timeout ?? self.timeout)
             wireBytes += frame.count
             return frame
         } catch {

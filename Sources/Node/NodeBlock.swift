@@ -39,6 +39,9 @@ public struct NodeSettings: Sendable {
 public enum NodeBlock {
     /// Pool bytes one run reserves for its authentication (a hash key and every pad).
     public static let poolBytesPerRun = AuthenticationKeys.byteCount
+    /// Seconds a listening node waits for the hello of a new connection: an honest peer sends
+    /// it at once, so a silent connection is dropped soon and does not hold the next one up.
+    public static let helloTimeout = 10.0
 
     /// A key Bob computed whose delivery Alice did not acknowledge: she may or may not have
     /// delivered it (the acknowledgement is the run's last frame). Held privately until the
@@ -73,6 +76,9 @@ public enum NodeBlock {
         public let pending: PendingKey?
         /// The fate of the pending key of an earlier run, decided by this run's hello.
         public let settlement: Settlement?
+        /// Whether the peer's hello authenticated: a failure before that was an unauthenticated
+        /// connection (garbage, a port scan, a forgery), which spent no key and is not a run.
+        public let peerAuthenticated: Bool
     }
 
     /// Runs one block over `connection`.
@@ -105,7 +111,8 @@ public enum NodeBlock {
         defer { device?.close() }
         do {
             let own = Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration)
-            let peer = initiator ? try channel.open(pool: pool, hello: own) : try channel.accept(pool: pool, hello: own)
+            let peer = initiator ? try channel.open(pool: pool, hello: own)
+                                 : try channel.accept(pool: pool, hello: own, helloTimeout: min(settings.timeout, helloTimeout))
             guard peer.role != settings.role else {
                 throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
             }
@@ -162,18 +169,19 @@ public enum NodeBlock {
                 .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
             let pendingReason = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
             return Result(outcome: .aborted(reason: pendingReason), report: report(protocolReport.refusingKey(reason: pendingReason), refilled: 0),
-                          pending: PendingKey(block: agreedBlock, key: key, report: report(held, refilled: 0)), settlement: settlement)
+                          pending: PendingKey(block: agreedBlock, key: key, report: report(held, refilled: 0)), settlement: settlement,
+                          peerAuthenticated: channel.peerAuthenticated)
         }
         guard case .key(let key) = outcome else {
-            return Result(outcome: outcome, report: report(protocolReport, refilled: 0), pending: nil, settlement: settlement)
+            return Result(outcome: outcome, report: report(protocolReport, refilled: 0), pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
         }
         do {
             let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
-            return Result(outcome: .key(delivered), report: report(protocolReport, refilled: refill), pending: nil, settlement: settlement)
+            return Result(outcome: .key(delivered), report: report(protocolReport, refilled: refill), pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
         } catch {
             let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
             return Result(outcome: .aborted(reason: reason), report: report(protocolReport.refusingKey(reason: reason), refilled: 0),
-                          pending: nil, settlement: settlement)
+                          pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
         }
     }
 

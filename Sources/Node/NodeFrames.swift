@@ -15,6 +15,15 @@ public enum NodeFrames {
         }
     }
 
+    /// The longest frame before the peer's hello has authenticated (a hello, or an abort with
+    /// its reason): what an unauthenticated peer can make a node buffer.
+    public static let helloFrameBytes = FrameHeader.byteCount + WireLimits.hello.maximumPayloadBytes + FrameHeader.tagByteCount
+
+    /// The longest frame of a run of `configuration`, allowed once the peer has authenticated.
+    public static func frameBytes(_ configuration: ProtocolConfiguration) -> Int {
+        FrameHeader.byteCount + WireLimits(configuration: configuration).maximumPayloadBytes + FrameHeader.tagByteCount
+    }
+
     /// The framing for a node running `configuration`.
     public static func format(_ configuration: ProtocolConfiguration) -> any FrameFormat {
         Format(limits: WireLimits(configuration: configuration))
@@ -30,7 +39,8 @@ public enum NodeFrames {
         while true {
             let left = deadline.timeIntervalSinceNow
             do {
-                return try FrameConnection.connect(to: endpoint, format: format(configuration), timeout: max(0.1, min(left, 10)))
+                return try FrameConnection.connect(to: endpoint, format: format(configuration), maximumFrameBytes: helloFrameBytes,
+                                                timeout: max(0.1, min(left, 10)))
             } catch {
                 guard deadline.timeIntervalSinceNow > pause else {
                     throw TransportError(.connect, "\(error.description) (tried for \(formattedSecondsText(seconds)))")

@@ -21,7 +21,8 @@ public final class SourceDevice: Device {
     ///   - label: the run's 16-byte session ID, which pairs Alice's and Bob's devices at the source.
     ///   - timeout: seconds to wait for the connection and for each batch's outputs.
     public init(source: Endpoint, role: Party, label: [UInt8], timeout: Double) throws(TransportError) {
-        connection = try FrameConnection.connect(to: source, format: SourceWire.Format(), timeout: timeout)
+        connection = try FrameConnection.connect(to: source, format: SourceWire.Format(), maximumFrameBytes: SourceWire.maximumFrameBytes,
+                                                 timeout: timeout)
         self.timeout = timeout
         try connection.send(SourceWire.encode(.open(role: role, label: label)))
     }
@@ -51,7 +52,12 @@ public final class SourceDevice: Device {
                 failure = "the source sent an unexpected frame"
             }
         } catch {
-            failure = "source \(connection.peer): \(error)"
+            // The source may have refused and closed: its reason, if it sent one, says more.
+            if case .error(let reason)? = try? SourceWire.decode(connection.receive(timeout: 0.5)) {
+                failure = "the source refused: \(reason)"
+            } else {
+                failure = "source \(connection.peer): \(error)"
+            }
         }
         return BitVector(count: inputs.count)
     }

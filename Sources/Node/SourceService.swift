@@ -68,7 +68,11 @@ public final class SourceService: @unchecked Sendable {
                 guard case .measure(let inputs) = try SourceWire.decode(connection.receive(timeout: timeout)) else {
                     return refuse(connection, "expected a batch of inputs")
                 }
-                try connection.send(SourceWire.encode(.outputs(run.measure(inputs, side: role))))
+                guard let outputs = run.measure(inputs, side: role) else {
+                    leave(run, role: role)
+                    return refuse(connection, "\(role.rawValue)'s device is more than \(SourceRun.maximumLead) rounds ahead of the other lab's")
+                }
+                try connection.send(SourceWire.encode(.outputs(outputs)))
                 rounds += inputs.count
             } catch let error as TransportError where error.code == .closed {
                 log("\(role.rawValue)'s device measured \(rounds) rounds and left")
@@ -129,17 +133,29 @@ final class SourceRun: @unchecked Sendable {
         return present.insert(role).inserted
     }
 
-    /// Marks `role` gone; `true` when both sides have gone.
+    /// Rounds one side may measure ahead of the other: the source keeps 4 bytes a round for
+    /// the rounds only one side has measured, so this bounds a run's memory (1 GiB).
+    static let maximumLead = 1 << 28
+
+    private var measured: [Party: Int] = [.alice: 0, .bob: 0]
+
+    /// Marks `role` gone; `true` when the run can be forgotten: both sides have gone, or the
+    /// other never came (nothing would pair with what this side measured).
     func leave(_ role: Party) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         left.insert(role)
-        return left.count == 2
+        return left.count == 2 || !present.contains(role == .alice ? .bob : .alice)
     }
 
-    func measure(_ inputs: BitVector, side: Party) -> BitVector {
+    /// The outputs for `inputs`, or `nil` when this side would get more than
+    /// ``maximumLead`` rounds ahead of the other.
+    func measure(_ inputs: BitVector, side: Party) -> BitVector? {
         lock.lock()
         defer { lock.unlock() }
+        let other: Party = side == .alice ? .bob : .alice
+        guard measured[side]! + inputs.count - measured[other]! <= Self.maximumLead else { return nil }
+        measured[side]! += inputs.count
         return (side == .alice ? devices.alice : devices.bob).measure(inputs)
     }
 }

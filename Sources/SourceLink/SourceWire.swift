@@ -21,6 +21,8 @@ public enum SourceWire {
     /// The most rounds one `measure` may carry (the protocol's measurement batch).
     public static let maximumBatch = 1 << 20
     static let maximumPayload = 4 + maximumBatch / 8
+    /// The longest frame, header included.
+    public static let maximumFrameBytes = headerByteCount + maximumPayload
     static let maximumReason = 4096
     static let magic: [UInt8] = Array("DQKS".utf8)
 

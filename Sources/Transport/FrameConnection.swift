@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 
@@ -15,38 +16,52 @@ public final class FrameConnection: @unchecked Sendable {
 
     private let channel: Channel
     private let inbox: FrameQueue
+    private let cap: FrameCap
     /// `HOST:PORT` of the other end, for messages.
     public let peer: String
 
-    init(channel: Channel, inbox: FrameQueue) {
+    init(channel: Channel, inbox: FrameQueue, cap: FrameCap) {
         self.channel = channel
         self.inbox = inbox
+        self.cap = cap
         peer = channel.remoteAddress.map(Self.describe) ?? "unknown peer"
     }
 
     /// Adds the frame decoder and the inbox to a new channel's pipeline (on its event loop).
-    static func configure(_ channel: Channel, format: any FrameFormat, inbox: FrameQueue) throws {
+    static func configure(_ channel: Channel, format: any FrameFormat, inbox: FrameQueue, cap: FrameCap) throws {
         try channel.pipeline.syncOperations.addHandlers([
-            ByteToMessageHandler(FrameDecoder(format: format)),
+            ByteToMessageHandler(FrameDecoder(format: format, cap: cap)),
             FrameInboxHandler(inbox: inbox),
         ])
+    }
+
+    /// Raises (or lowers) the longest frame this connection accepts, in bytes. A connection
+    /// starts with the `maximumFrameBytes` it was opened with — for nodes, a hello's — and is
+    /// widened once the peer has authenticated itself, so an unauthenticated peer can never
+    /// make it buffer more than that.
+    public func allowFrames(upTo bytes: Int) {
+        cap.bytes = bytes
+        inbox.maximumBytes = FrameQueue.queuedFrames * bytes
     }
 
     /// Connects to `endpoint`.
     /// - Parameters:
     ///   - timeout: seconds to wait for the connection.
     /// - Throws: ``TransportError`` `.connect` naming the endpoint and the reason.
-    public static func connect(to endpoint: Endpoint, format: any FrameFormat, timeout: Double) throws(TransportError) -> FrameConnection {
-        let inbox = FrameQueue()
+    ///   - maximumFrameBytes: the longest frame accepted until ``allowFrames(upTo:)`` says otherwise.
+    public static func connect(to endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int,
+                               timeout: Double) throws(TransportError) -> FrameConnection {
+        let inbox = FrameQueue(maximumBytes: FrameQueue.queuedFrames * maximumFrameBytes)
+        let cap = FrameCap(maximumFrameBytes)
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(Int64(timeout * 1e9)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try configure(channel, format: format, inbox: inbox) }
+                channel.eventLoop.makeCompletedFuture { try configure(channel, format: format, inbox: inbox, cap: cap) }
             }
         do {
             let channel = try bootstrap.connect(host: endpoint.host, port: endpoint.port).wait()
-            return FrameConnection(channel: channel, inbox: inbox)
+            return FrameConnection(channel: channel, inbox: inbox, cap: cap)
         } catch {
             throw TransportError(.connect, "cannot connect to \(endpoint): \(Self.reason(error))")
         }
@@ -101,16 +116,34 @@ public final class FrameConnection: @unchecked Sendable {
     }
 }
 
+/// The longest frame a connection accepts, changed by its reader while the event loop decodes.
+final class FrameCap: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+
+    init(_ bytes: Int) { value = bytes }
+
+    var bytes: Int {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
 /// Cuts the byte stream into frames.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     let format: any FrameFormat
+    let cap: FrameCap
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let headerBytes = format.headerByteCount
         guard buffer.readableBytes >= headerBytes else { return .needMoreData }
         let total = try buffer.withUnsafeReadableBytes { bytes in
             try format.frameByteCount(header: UnsafeRawBufferPointer(rebasing: bytes[..<headerBytes]))
+        }
+        let limit = cap.bytes
+        guard total <= limit else {
+            throw TransportError(.malformed, "a frame of \(total) bytes, more than the \(limit) this connection accepts now")
         }
         guard buffer.readableBytes >= total else {
             // Room for the rest of the frame in one allocation, not a doubling per read.
@@ -139,7 +172,7 @@ final class FrameInboxHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        inbox.push(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        if !inbox.push(buffer.readBytes(length: buffer.readableBytes) ?? []) { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -12,16 +12,19 @@ public final class FrameListener: @unchecked Sendable {
 
     /// Binds `endpoint` and starts accepting connections.
     /// - Throws: ``TransportError`` `.bind` naming the address and the reason.
-    public init(endpoint: Endpoint, format: any FrameFormat) throws(TransportError) {
+    /// - Parameter maximumFrameBytes: the longest frame a new connection accepts until its
+    ///   reader calls ``FrameConnection/allowFrames(upTo:)``.
+    public init(endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int) throws(TransportError) {
         let accepted = self.accepted
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let inbox = FrameQueue()
-                    try FrameConnection.configure(channel, format: format, inbox: inbox)
-                    accepted.push(FrameConnection(channel: channel, inbox: inbox))
+                    let inbox = FrameQueue(maximumBytes: FrameQueue.queuedFrames * maximumFrameBytes)
+                    let cap = FrameCap(maximumFrameBytes)
+                    try FrameConnection.configure(channel, format: format, inbox: inbox, cap: cap)
+                    if !accepted.push(FrameConnection(channel: channel, inbox: inbox, cap: cap)) { channel.close(promise: nil) }
                 }
             }
         do {
@@ -44,14 +47,21 @@ public final class FrameListener: @unchecked Sendable {
 }
 
 final class ConnectionQueue: @unchecked Sendable {
+    /// Connections accepted and not yet taken by the reader; more are closed at once, so a
+    /// crowd of idle connections holds no memory.
+    static let waiting = 16
+
     private let condition = NSCondition()
     private var connections: [FrameConnection] = []
 
-    func push(_ connection: FrameConnection) {
+    /// Queues a connection; `false` when too many are waiting already.
+    func push(_ connection: FrameConnection) -> Bool {
         condition.lock()
+        defer { condition.unlock() }
+        guard connections.count < Self.waiting else { return false }
         connections.append(connection)
         condition.signal()
-        condition.unlock()
+        return true
     }
 
     func pop(timeout: Double?) throws(TransportError) -> FrameConnection {

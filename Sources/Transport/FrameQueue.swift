@@ -3,16 +3,40 @@ import Foundation
 /// Frames received by the event loop, waiting for the synchronous reader; closed with the
 /// error that ended the connection.
 final class FrameQueue: @unchecked Sendable {
+    /// Frames a peer may send ahead of the reader. The protocol is a conversation: an honest
+    /// peer has at most a few frames in flight, so a flood is an error, not a buffer to grow.
+    static let queuedFrames = 16
+
     private let condition = NSCondition()
     private var frames: [[UInt8]] = []
     private var head = 0
+    private var queuedBytes = 0
     private var ending: TransportError?
+    /// The most bytes queued at once.
+    var maximumBytes: Int
 
-    func push(_ frame: [UInt8]) {
+    init(maximumBytes: Int) {
+        self.maximumBytes = maximumBytes
+    }
+
+    /// Queues a frame; `false` when the peer has sent more than the reader may hold.
+    func push(_ frame: [UInt8]) -> Bool {
         condition.lock()
-        if ending == nil { frames.append(frame) }
+        defer { condition.unlock() }
+        let waiting = frames.count - head
+        guard waiting < Self.queuedFrames, queuedBytes + frame.count <= maximumBytes else {
+            if ending == nil {
+                ending = TransportError(.malformed, "the peer sent \(waiting + 1) frames (\(queuedBytes + frame.count) bytes) without waiting for an answer")
+            }
+            condition.broadcast()
+            return false
+        }
+        if ending == nil {
+            frames.append(frame)
+            queuedBytes += frame.count
+        }
         condition.signal()
-        condition.unlock()
+        return true
     }
 
     /// Ends the queue: frames already queued are still delivered, then `error`.
@@ -37,6 +61,7 @@ final class FrameQueue: @unchecked Sendable {
         if head < frames.count {
             let frame = frames[head]
             frames[head] = []
+            queuedBytes -= frame.count
             head += 1
             if head > 64 && head * 2 > frames.count {
                 frames.removeFirst(head)

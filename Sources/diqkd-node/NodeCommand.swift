@@ -7,6 +7,7 @@ import Node
 import Protocol
 import Records
 import SecurityBounds
+import SourceLink
 import Transport
 
 struct NodeCommand: ParsableCommand {
@@ -52,8 +53,8 @@ struct NodeCommand: ParsableCommand {
     @Flag(help: "Certify keys from --records without the space-like audit, which needs both labs' events.")
     var assumeNonsignaling = false
 
-    @Option(help: "Number of rounds a block (boxes measured).")
-    var rounds: Int = 10_000_000
+    @Option(help: "Number of rounds a block (boxes measured; default 10,000,000, or the record file's rounds).")
+    var rounds: Int?
 
     @OptionGroup var classical: FiniteSizeOptions
 
@@ -76,15 +77,16 @@ struct NodeCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let settings = try self.settings()
+        var settings = try self.settings()
         guard (listen == nil) != (connect == nil) else { throw CLIError.usage("give exactly one of --listen and --connect.") }
         let peer = try endpoint(listen ?? connect!, flag: listen != nil ? "--listen" : "--connect")
-        let measurements = try self.measurements(settings)
+        let measurements = try self.measurements(&settings)
         let pool: KeyPool
         do { pool = try KeyPool.open(path: self.pool) } catch { throw CLIError.usage("--pool: \(error.description)") }
         let folder = try OutputFolder(path: out)
         let listener: FrameListener?
-        do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration)) } } catch {
+        do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration),
+                                                                   maximumFrameBytes: NodeFrames.helloFrameBytes) } } catch {
             throw CLIError.usage("--listen: \(error).")
         }
         if let listener { log("listening on \(listener.endpoint)") }
@@ -92,8 +94,9 @@ struct NodeCommand: ParsableCommand {
         while blocks == 0 || block < blocks {
             block += 1
             guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
-                throw CLIError.aborted("pool \(self.pool) is exhausted: a run needs \(grouped(NodeBlock.poolBytesPerRun * 8)) bits and "
-                                       + "\(grouped(Int(pool.remaining) * 8)) are left; make a new pair with `diqkd pool init`.")
+                let message = "pool \(self.pool) is exhausted: a run needs \(grouped(NodeBlock.poolBytesPerRun * 8)) bits and "
+                    + "\(grouped(Int(pool.remaining) * 8)) are left; make a new pair with `diqkd pool init`."
+                throw block == 1 ? CLIError.usage(message) : CLIError.aborted(message)
             }
             let connection: FrameConnection
             do {
@@ -112,6 +115,14 @@ struct NodeCommand: ParsableCommand {
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
                                        block: folder.nextBlock(), pending: pending, measurements: measurements, progress: progress.handler)
             progress.finish()
+            if listener != nil && !result.peerAuthenticated {
+                // Not a run: a connection whose hello did not authenticate spent no key. Keep
+                // listening for the real peer.
+                log("dropped a connection from \(connection.peer) before authentication: "
+                    + "\(result.report.protocolReport.abortReason ?? "no hello")")
+                block -= 1
+                continue
+            }
             switch result.settlement {
             case .delivered(let number, let key, let report)?:
                 try folder.publishBlock(number, keyName: keyName, key: key, report: report)
@@ -131,7 +142,8 @@ struct NodeCommand: ParsableCommand {
     }
 
     private func deliver(_ result: NodeBlock.Result, to folder: OutputFolder) throws {
-        let report = result.report
+        var report = result.report
+        if records != nil { report.protocolReport.premise = "assumed" }
         if json { try JSONOutput.print(report, pretty: false) }
         guard case .key(let key) = result.outcome, !report.protocolReport.aborted else {
             try folder.publishAborted(session: report.node.session, report: report)
@@ -181,7 +193,7 @@ struct NodeCommand: ParsableCommand {
 
     private func settings() throws -> NodeSettings {
         guard let party = Party(rawValue: role) else { throw CLIError.usage("the role must be 'alice' or 'bob' (got '\(role)').") }
-        let configuration = try classical.configuration(rounds: rounds, frameBits: frameBits)
+        let configuration = try classical.configuration(rounds: rounds ?? 10_000_000, frameBits: frameBits)
         guard (0...1_000_000).contains(blocks) else { throw CLIError.usage("--blocks must be between 0 and 1,000,000 (got \(blocks)).") }
         for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout)] {
             guard value.isFinite, value > 0, value <= 86_400 else {
@@ -195,20 +207,41 @@ struct NodeCommand: ParsableCommand {
                             version: diqkdVersion)
     }
 
-    private func measurements(_ settings: NodeSettings) throws -> NodeMeasurements {
+    /// The node's measurements; a record file also fixes the number of rounds.
+    private func measurements(_ settings: inout NodeSettings) throws -> NodeMeasurements {
         switch (source, records) {
         case (let source?, nil):
-            return .source(try endpoint(source, flag: "--source"))
+            let endpoint = try endpoint(source, flag: "--source")
+            // Reachable now, so that a wrong address is a usage error before any key is spent.
+            do {
+                let probe = try FrameConnection.connect(to: endpoint, format: SourceWire.Format(), maximumFrameBytes: SourceWire.maximumFrameBytes,
+                                                        timeout: min(connectTimeout, 10))
+                probe.close()
+            } catch {
+                throw CLIError.usage("--source: \(error.description).")
+            }
+            return .source(endpoint)
         case (nil, let records?):
             guard assumeNonsignaling else {
                 throw CLIError.usage("--records on a node needs --assume-nonsignaling: the space-like audit needs both labs' events, "
                                      + "which live on two hosts (run `diqkd audit` on both files, or shield the boxes).")
             }
+            guard blocks == 1 else {
+                throw CLIError.usage("--records gives one block: a record file's rounds are measured once and may be used once "
+                                     + "(got --blocks \(blocks)).")
+            }
+            let rounds: RecordedRounds
             do {
-                return .recorded(try RecordedRun.loadOne(records, party: settings.role, mode: settings.configuration.mode))
+                rounds = try RecordedRun.loadOne(records, party: settings.role, mode: settings.configuration.mode)
             } catch {
                 throw CLIError.usage("\(error.description).")
             }
+            if let given = self.rounds, given != rounds.inputs.count {
+                throw CLIError.usage("--rounds \(given) but \(records) holds \(rounds.inputs.count) rounds; leave --rounds out to use the file's.")
+            }
+            settings.configuration.rounds = rounds.inputs.count
+            do { try settings.configuration.validate() } catch { throw CLIError.usage("\(records): \(error.description).") }
+            return .recorded(rounds)
         default:
             throw CLIError.usage("give exactly one of --source and --records.")
         }

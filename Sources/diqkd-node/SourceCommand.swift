@@ -52,7 +52,7 @@ struct SourceCommand: ParsableCommand {
         }
         let makeSource = try sourceFactory()
         let listener: FrameListener
-        do { listener = try FrameListener(endpoint: endpoint, format: SourceWire.Format()) } catch {
+        do { listener = try FrameListener(endpoint: endpoint, format: SourceWire.Format(), maximumFrameBytes: SourceWire.maximumFrameBytes) } catch {
             throw CLIError.usage("\(error.description).")
         }
         if seed != nil {

@@ -59,6 +59,7 @@ final class FrameProxy: @unchecked Sendable {
     private let listener: FrameListener
     private let target: Endpoint
     private let format: any FrameFormat
+    private let maximumFrameBytes: Int
     private let lock = NSLock()
     /// The fault for the next connection.
     var fault: Fault {
@@ -75,7 +76,8 @@ final class FrameProxy: @unchecked Sendable {
     init(target: Endpoint, configuration: ProtocolConfiguration) throws {
         self.target = target
         format = Format(limits: WireLimits(configuration: configuration))
-        listener = try FrameListener(endpoint: Endpoint(host: "127.0.0.1", port: 0), format: format)
+        maximumFrameBytes = FrameHeader.byteCount + WireLimits(configuration: configuration).maximumPayloadBytes + FrameHeader.tagByteCount
+        listener = try FrameListener(endpoint: Endpoint(host: "127.0.0.1", port: 0), format: format, maximumFrameBytes: maximumFrameBytes)
         Thread.detachNewThread { [self] in
             while let client = try? listener.accept(timeout: nil) { relay(client) }
         }
@@ -87,7 +89,7 @@ final class FrameProxy: @unchecked Sendable {
         current = [.toListener: [], .toConnector: []]
         let fault = _fault
         lock.unlock()
-        guard let server = try? FrameConnection.connect(to: target, format: format, timeout: 5) else {
+        guard let server = try? FrameConnection.connect(to: target, format: format, maximumFrameBytes: maximumFrameBytes, timeout: 5) else {
             client.close()
             return
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import KeyPool
 
 /// A running `diqkd-node` process (node or source) whose output is collected as it comes.
@@ -133,3 +134,7 @@ func publicFields(_ report: [String: Any]) -> NSDictionary {
     for key in ["seconds", "stageSeconds", "node"] { copy.removeValue(forKey: key) }
     return copy as NSDictionary
 }
+
+/// Every process-level node test, one at a time: each starts several processes and relies on
+/// timeouts of a few seconds, which a machine running them all at once would overrun.
+@Suite(.serialized) enum NodeProcesses {}
