@@ -34,12 +34,13 @@ struct NetworkBench: ParsableCommand {
     @Option(help: "Werner visibility of the simulated devices.")
     var visibility: Double = 0.99
 
+    @OptionGroup var classical: FiniteSizeOptions
+
     @Flag(help: "JSON lines.")
     var json = false
 
     func run() throws {
-        let configuration = ProtocolConfiguration(rounds: rounds)
-        do { try configuration.validate() } catch { throw CLIError.usage("\(error.description).") }
+        let configuration = try classical.configuration(rounds: rounds)
         guard visibility.isFinite, (0...1).contains(visibility) else {
             throw CLIError.usage("--visibility must be between 0 and 1 (got \(visibility)).")
         }
@@ -52,7 +53,9 @@ struct NetworkBench: ParsableCommand {
         } catch {
             throw CLIError.failure("bench network: \(error.description)")
         }
-        let flags = ["--rounds", "\(rounds)", "--timeout", "600", "--json"]
+        let flags = ["--rounds", "\(rounds)", "--timeout", "600", "--json", "--mode", classical.mode,
+                     "--test-fraction", "\(classical.testFraction)", "--epsilon-pe", "\(classical.epsilonPE)",
+                     "--epsilon-pa", "\(classical.epsilonPA)", "--verification-bits", "\(classical.verificationBits)"]
         let source = try Child(["source", "--listen", "127.0.0.1:0", "--visibility", "\(visibility)"], in: folder)
         defer { source.stop() }
         let sourcePort = try source.port()
@@ -66,6 +69,9 @@ struct NetworkBench: ParsableCommand {
         let statuses = (bob.wait(), alice.wait())
         let networkSeconds = ProtocolRun.seconds(clock.now - started)
         guard statuses == (0, 0), let report = bob.jsonLine(), let node = report["node"] as? [String: Any] else {
+            if statuses == (3, 3), let reason = bob.jsonLine()?["abortReason"] as? String {
+                throw CLIError.aborted("bench network: the run aborted: \(reason)")
+            }
             throw CLIError.failure("bench network: the nodes failed (exit \(statuses.0), \(statuses.1)):\n\(alice.errors)\n\(bob.errors)")
         }
         let model = QuantumDeviceModel(visibility: visibility)
