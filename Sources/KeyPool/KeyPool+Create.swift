@@ -42,6 +42,12 @@ extension KeyPool {
                 let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard fd >= 0 else {
                     if errno == EEXIST { throw KeyPoolError(.exists, path: path, "\(path) already exists; a pool is never overwritten.") }
+                    if errno == ENOENT || errno == ENOTDIR {
+                        throw KeyPoolError(.notFound, path: path, "cannot create \(path): its folder does not exist.")
+                    }
+                    if errno == EACCES || errno == EROFS {
+                        throw KeyPoolError(.permissions, path: path, "cannot create \(path): the folder is not writable.")
+                    }
                     throw PoolFile(fd: -1, path: path).error("create")
                 }
                 let file = PoolFile(fd: fd, path: path)
