@@ -100,6 +100,6 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
         // Process-level tests of the networked commands: nodes, a source and a man in the middle.
-        .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "Transport", "Wire", "Protocol", "KeyPool"]),
+        .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "Node", "Transport", "Wire", "Protocol", "KeyPool"]),
     ]
 )

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// An error with its SPEC.md exit code and one sentence for the user.
@@ -42,3 +43,27 @@ private func looksNegative(_ word: String) -> Bool {
 
 /// The release of this build: `diqkd --version`, and the version nodes exchange in their hello.
 package let diqkdVersion = "0.6.0"
+
+extension ParsableCommand {
+    /// Parses the process's arguments and runs the command, mapping every error to SPEC.md's
+    /// exit codes: a ``CLIError`` to its own code, a usage error to 2 (swift-argument-parser's
+    /// own default is 64), anything else to 1; help and `--version` print and exit 0.
+    package static func runMappingExitCodes() -> Never {
+        do {
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
+            Foundation.exit(error.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data("diqkd: \(message(for: error))\n".utf8))
+            Foundation.exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
+        }
+    }
+}

@@ -121,3 +121,19 @@ package struct FiniteSizeOptions: ParsableArguments {
         return configuration
     }
 }
+
+/// The eavesdropper's attack named by `--attack` (`attack`, `source`).
+/// - Throws: a usage error naming the flag.
+package func eavesdropperAttack(_ name: String, groupBoxes: Int, epsilon: Double) throws -> EavesdropperDevices.Attack {
+    switch name {
+    case "individual":
+        return .individual(epsilon: epsilon)
+    case "collective":
+        guard (2...8).contains(groupBoxes) else {
+            throw CLIError.usage("--group-boxes must be between 2 and 8 (got \(groupBoxes)).")
+        }
+        return .collective(boxes: groupBoxes, epsilon: epsilon)
+    default:
+        throw CLIError.usage("--attack must be 'individual' or 'collective' (got '\(name)').")
+    }
+}

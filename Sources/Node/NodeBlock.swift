@@ -242,21 +242,12 @@ public enum NodeBlock {
     /// Feeds the party's state machine with authenticated messages until it has finished.
     private static func converse(_ machine: inout PartyMachine, channel: inout AuthenticatedChannel, device: SourceDevice?,
                                  stageSeconds: inout [String: Double], progress: ProgressHandler?) throws(NodeFailure) -> PartyOutcome {
-        let clock = ContinuousClock()
-        var currentStage = ""
-        func timed(_ stage: String, _ body: () -> [Message]) -> [Message] {
-            if stage != currentStage {
-                if !currentStage.isEmpty { progress?(currentStage, 1) }
-                currentStage = stage
-                progress?(stage, 0)
-            }
-            let begin = clock.now
-            let value = body()
-            stageSeconds[stage, default: 0] += ProtocolRun.seconds(clock.now - begin)
-            return value
+        var timer = StageTimer(progress: progress)
+        defer {
+            timer.finish()
+            stageSeconds = timer.seconds
         }
-        defer { if !currentStage.isEmpty { progress?(currentStage, 1) } }
-        var outgoing = timed("measurement") { machine.start() }
+        var outgoing = timer.time("measurement") { machine.start() }
         while true {
             if let failure = device?.failure {
                 throw NodeFailure("\(machine.role.rawValue)'s device failed: \(failure)")
@@ -264,7 +255,7 @@ public enum NodeBlock {
             for message in outgoing { try channel.send(.message(message)) }
             if let outcome = machine.outcome { return outcome }
             let message = try channel.receive(expecting: "\(machine.role == .alice ? "Bob" : "Alice")'s next message")
-            outgoing = timed(ProtocolRun.stage(receiving: message, by: machine.role)) { machine.receive(message) }
+            outgoing = timer.time(ProtocolRun.stage(receiving: message, by: machine.role)) { machine.receive(message) }
         }
     }
 }

@@ -77,9 +77,9 @@ public enum Message: Sendable, Hashable {
     }
 }
 
-/// The public channel between Alice and Bob (authenticated, not secret). The in-memory
-/// implementation serves simulations and tests; a network transport implements the same
-/// protocol.
+/// The public channel between Alice and Bob (authenticated, not secret) when both run in one
+/// process: simulations, recorded data and tests. Networked nodes (the `Node` module) feed the
+/// same state machines from authenticated frames instead.
 public protocol PublicChannel: AnyObject {
     /// Sends `message` from `sender` to the other party.
     func send(_ message: Message, from sender: Party)

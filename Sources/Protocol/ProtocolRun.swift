@@ -5,7 +5,7 @@ import SecurityBounds
 /// Drives Alice and Bob over a public channel until both have finished, timing each stage.
 ///
 /// The driver only moves messages; it never looks inside the parties. The in-memory channel
-/// makes the run deterministic; a network transport would run each party in its own process.
+/// makes the run deterministic; across hosts each node runs one party (the `Node` module).
 public struct ProtocolRun {
     /// What a run produced.
     public struct Result {
@@ -21,42 +21,27 @@ public struct ProtocolRun {
                            progress: ProgressHandler? = nil) -> Result {
         let clock = ContinuousClock()
         let started = clock.now
-        var stageSeconds: [String: Double] = [:]
-        var currentStage = ""
-        func timed<T>(_ stage: String, _ body: () -> T) -> T {
-            if stage != currentStage {
-                // A stage ends where the next begins: report it complete, so progress lines end
-                // at 100%.
-                if !currentStage.isEmpty { progress?(currentStage, 1) }
-                currentStage = stage
-                progress?(stage, 0)
-            }
-            let begin = clock.now
-            let value = body()
-            stageSeconds[stage, default: 0] += Self.seconds(clock.now - begin)
-            return value
-        }
-
-        for message in timed("measurement", { alice.start() }) { channel.send(message, from: .alice) }
+        var timer = StageTimer(progress: progress)
+        for message in timer.time("measurement", { alice.start() }) { channel.send(message, from: .alice) }
         var moved = true
         while moved && (alice.outcome == nil || bob.outcome == nil) {
             moved = false
             while let message = channel.receive(for: .bob) {
                 moved = true
-                let replies = timed(Self.stage(receiving: message, by: .bob)) { bob.receive(message) }
+                let replies = timer.time(Self.stage(receiving: message, by: .bob)) { bob.receive(message) }
                 for reply in replies { channel.send(reply, from: .bob) }
             }
             while let message = channel.receive(for: .alice) {
                 moved = true
-                let replies = timed(Self.stage(receiving: message, by: .alice)) { alice.receive(message) }
+                let replies = timer.time(Self.stage(receiving: message, by: .alice)) { alice.receive(message) }
                 for reply in replies { channel.send(reply, from: .alice) }
             }
         }
-        if !currentStage.isEmpty { progress?(currentStage, 1) }
+        timer.finish()
         let aliceOutcome = alice.outcome ?? .aborted(reason: "Alice stopped without finishing")
         let bobOutcome = bob.outcome ?? .aborted(reason: "Bob stopped without finishing")
         let report = ProtocolReport(configuration: alice.configuration, ledger: alice.ledger, alice: aliceOutcome,
-                                    bob: bobOutcome, seconds: Self.seconds(clock.now - started), stageSeconds: stageSeconds,
+                                    bob: bobOutcome, seconds: Self.seconds(clock.now - started), stageSeconds: timer.seconds,
                                     publicBits: channel.transcript.reduce(0) { $0 + $1.message.payloadBits })
         return Result(alice: aliceOutcome, bob: bobOutcome, report: report)
     }

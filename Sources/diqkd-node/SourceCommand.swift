@@ -78,14 +78,7 @@ struct SourceCommand: ParsableCommand {
         }
         if let attack {
             guard device.isGiven == false else { throw CLIError.usage("--attack plays Eve's devices; it cannot be combined with device-model flags.") }
-            let chosen: EavesdropperDevices.Attack
-            switch attack {
-            case "individual": chosen = .individual(epsilon: epsilon)
-            case "collective":
-                guard (2...8).contains(groupBoxes) else { throw CLIError.usage("--group-boxes must be between 2 and 8 (got \(groupBoxes)).") }
-                chosen = .collective(boxes: groupBoxes, epsilon: epsilon)
-            default: throw CLIError.usage("--attack must be 'individual' or 'collective' (got '\(attack)').")
-            }
+            let chosen = try eavesdropperAttack(attack, groupBoxes: groupBoxes, epsilon: epsilon)
             do { _ = try EavesdropperDevices(attack: chosen, seed: 0) } catch { throw CLIError.usage("\(error.description).") }
             return { label in try! EavesdropperDevices(attack: chosen, seed: natureSeed(label)).source }
         }

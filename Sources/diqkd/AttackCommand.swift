@@ -65,16 +65,7 @@ struct Attack: ParsableCommand {
     var json = false
 
     func run() throws {
-        let chosen: EavesdropperDevices.Attack
-        switch attack {
-        case "individual": chosen = .individual(epsilon: epsilon)
-        case "collective":
-            guard (2...8).contains(groupBoxes) else {
-                throw CLIError.usage("--group-boxes must be between 2 and 8 (got \(groupBoxes)).")
-            }
-            chosen = .collective(boxes: groupBoxes, epsilon: epsilon)
-        default: throw CLIError.usage("--attack must be 'individual' or 'collective' (got '\(attack)').")
-        }
+        let chosen = try eavesdropperAttack(attack, groupBoxes: groupBoxes, epsilon: epsilon)
         guard (1...1000).contains(runs) else { throw CLIError.usage("--runs must be between 1 and 1000 (got \(runs)).") }
         guard epsilon.isFinite, (0...0.25).contains(epsilon) else {
             throw CLIError.usage("--epsilon must be between 0 and 0.25 (got \(epsilon)).")

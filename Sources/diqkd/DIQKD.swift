@@ -28,21 +28,6 @@ struct DIQKD: ParsableCommand {
             FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
             Foundation.exit(error.code)
         }
-        do {
-            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
-        } catch let error as CLIError {
-            FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
-            Foundation.exit(error.code)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            let message = DIQKD.message(for: error)
-            FileHandle.standardError.write(Data("diqkd: \(message)\n".utf8))
-            Foundation.exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
-        }
+        runMappingExitCodes()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Node
 import Protocol
 import Transport
 import Wire
@@ -50,12 +51,6 @@ final class FrameProxy: @unchecked Sendable {
         }
     }
 
-    private struct Format: FrameFormat {
-        let limits: WireLimits
-        var headerByteCount: Int { FrameHeader.byteCount }
-        func frameByteCount(header: UnsafeRawBufferPointer) throws -> Int { try FrameHeader.decode(header, limits: limits).frameByteCount }
-    }
-
     private let listener: FrameListener
     private let target: Endpoint
     private let format: any FrameFormat
@@ -75,8 +70,8 @@ final class FrameProxy: @unchecked Sendable {
 
     init(target: Endpoint, configuration: ProtocolConfiguration) throws {
         self.target = target
-        format = Format(limits: WireLimits(configuration: configuration))
-        maximumFrameBytes = FrameHeader.byteCount + WireLimits(configuration: configuration).maximumPayloadBytes + FrameHeader.tagByteCount
+        format = NodeFrames.format(configuration)
+        maximumFrameBytes = NodeFrames.frameBytes(configuration)
         listener = try FrameListener(endpoint: Endpoint(host: "127.0.0.1", port: 0), format: format, maximumFrameBytes: maximumFrameBytes)
         Thread.detachNewThread { [self] in
             while let client = try? listener.accept(timeout: nil) { relay(client) }
