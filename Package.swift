@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Authentication", targets: ["Authentication"]),
         .library(name: "KeyPool", targets: ["KeyPool"]),
+        .library(name: "KeyStore", targets: ["KeyStore"]),
         .library(name: "SourceLink", targets: ["SourceLink"]),
     ],
     dependencies: [
@@ -66,6 +67,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "KeyStore"),
         .target(
             name: "Transport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
