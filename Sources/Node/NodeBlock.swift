@@ -152,36 +152,34 @@ public enum NodeBlock {
                 ?? .aborted(reason: "\(error)")
         }
         channel.close()
-        let protocolReport = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
-                                            seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
-                                            publicBits: channel.publicBits)
-            .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
-        func report(_ protocolReport: ProtocolReport, refilled: Int) -> NodeReport {
-            NodeReport(protocolReport: protocolReport,
-                       node: NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
-                                             poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
-                                             refillBits: refilled * 8, wireBytes: channel.wireBytes))
+        let seconds = ProtocolRun.seconds(clock.now - started)
+        func protocolReport(_ outcome: PartyOutcome) -> ProtocolReport {
+            ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome, seconds: seconds,
+                           stageSeconds: stageSeconds, publicBits: channel.publicBits)
+                .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+        }
+        func report(_ protocolReport: ProtocolReport, refilled: Int = 0) -> NodeReport {
+            let node = NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
+                                       poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
+                                       refillBits: refilled * 8, wireBytes: channel.wireBytes)
+            return NodeReport(protocolReport: protocolReport, node: node)
+        }
+        func result(_ outcome: PartyOutcome, _ report: NodeReport, pending: PendingKey? = nil) -> Result {
+            Result(outcome: outcome, report: report, pending: pending, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
         }
         if settings.role == .bob, let key = unacknowledged, case .aborted(let reason) = outcome {
             // Alice may have delivered this key: hold it, and let the next hello tell.
-            let held = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: .key(key),
-                                      seconds: protocolReport.seconds, stageSeconds: stageSeconds, publicBits: channel.publicBits)
-                .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
-            let pendingReason = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
-            return Result(outcome: .aborted(reason: pendingReason), report: report(protocolReport.refusingKey(reason: pendingReason), refilled: 0),
-                          pending: PendingKey(block: agreedBlock, key: key, report: report(held, refilled: 0)), settlement: settlement,
-                          peerAuthenticated: channel.peerAuthenticated)
+            let held = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
+            return result(.aborted(reason: held), report(protocolReport(outcome).refusingKey(reason: held)),
+                          pending: PendingKey(block: agreedBlock, key: key, report: report(protocolReport(.key(key)))))
         }
-        guard case .key(let key) = outcome else {
-            return Result(outcome: outcome, report: report(protocolReport, refilled: 0), pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
-        }
+        guard case .key(let key) = outcome else { return result(outcome, report(protocolReport(outcome))) }
         do {
             let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
-            return Result(outcome: .key(delivered), report: report(protocolReport, refilled: refill), pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
+            return result(.key(delivered), report(protocolReport(outcome), refilled: refill))
         } catch {
             let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
-            return Result(outcome: .aborted(reason: reason), report: report(protocolReport.refusingKey(reason: reason), refilled: 0),
-                          pending: nil, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
+            return result(.aborted(reason: reason), report(protocolReport(outcome).refusingKey(reason: reason)))
         }
     }
 
