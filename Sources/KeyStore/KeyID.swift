@@ -112,8 +112,12 @@ public struct KeyRange: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A block's ID key: its first 32 bytes, which key the tags of the IDs of that block's keys
-/// and the block's fingerprint. Secret; never delivered; no description prints it.
-public struct IDKey: Sendable {
+/// and the block's fingerprint. Secret; never delivered; no description prints it; held in
+/// swift-crypto's `SymmetricKey`, which wipes its bytes when released.
+///
+/// `@unchecked Sendable`: `SymmetricKey` is an immutable value (copy-on-write storage that is
+/// never written after creation) but is not marked `Sendable` in swift-crypto 3.
+public struct IDKey: @unchecked Sendable {
     let key: SymmetricKey
 
     /// - Parameter bytes: the block's first ``KeyRange/idKeyBytes`` bytes (secret).
