@@ -22,12 +22,20 @@ let package = Package(
         .library(name: "Authentication", targets: ["Authentication"]),
         .library(name: "KeyPool", targets: ["KeyPool"]),
         .library(name: "KeyStore", targets: ["KeyStore"]),
+        .library(name: "KeyStoreSQLite", targets: ["KeyStoreSQLite"]),
+        .library(name: "KeyStorePostgres", targets: ["KeyStorePostgres"]),
         .library(name: "SourceLink", targets: ["SourceLink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // TCP between nodes and to the source service.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Key IDs' tags (HMAC-SHA256).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The key store's backends: SQLite (embedded default) and PostgreSQL (replicated KMEs).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
     ],
     targets: [
         .target(name: "NonSignaling"),
@@ -67,7 +75,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "KeyStore"),
+        .target(name: "KeyStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Each backend in a target of its own, so that SQLite users do not build postgres-nio.
+        .target(name: "KeyStoreSQLite", dependencies: ["KeyStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "KeyStorePostgres",
+            dependencies: [
+                "KeyStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "Transport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
@@ -93,6 +110,14 @@ let package = Package(
         .testTarget(name: "HashingTests", dependencies: ["Hashing", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "KeyPoolTests", dependencies: ["KeyPool"]),
+        .testTarget(
+            name: "KeyStoreTests",
+            dependencies: [
+                "KeyStore", "KeyStoreSQLite", "KeyStorePostgres", "Randomness",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Vectors")]
+        ),
         .testTarget(name: "SourceLinkTests", dependencies: ["SourceLink", "Hashing", "Protocol"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records"]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),

@@ -45,7 +45,7 @@ public struct KeyStoreStatus: Sendable, Codable, Hashable {
 }
 
 /// Why a store refused.
-public struct KeyStoreError: Error, Sendable, CustomStringConvertible {
+public struct KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
         /// Not enough key for the request.
         case insufficient
@@ -60,6 +60,8 @@ public struct KeyStoreError: Error, Sendable, CustomStringConvertible {
         case conflict
         /// The database failed.
         case storage
+        /// The store's file can be read by its group or by others, or is not a regular file.
+        case permissions
     }
 
     public let code: Code
@@ -80,18 +82,41 @@ public struct KeyStoreError: Error, Sendable, CustomStringConvertible {
 /// length and carries a tag keyed by secret bytes of that block, so the slave side checks that
 /// an ID was issued without any message between the sites (docs/key-delivery.md).
 public protocol KeyStore: Sendable {
-    /// Adds a block. Adding the same block again is a no-op; a different key under a stored
-    /// number is a ``KeyStoreError/Code/conflict``.
+    /// Adds a block. Adding the same block again (same number, session and key) is a no-op,
+    /// also after some or all of its bytes were delivered.
+    /// - Throws: ``KeyStoreError/Code/conflict`` for another session or key under a stored
+    ///   number; ``KeyStoreError/Code/invalidRequest`` for a number outside 1 ..< 2²⁴ or a key
+    ///   of 32 bytes or fewer, or over 2²⁸ bytes (``PreparedBlock``);
+    ///   ``KeyStoreError/Code/storage``.
     func add(_ block: StoredBlock) async throws(KeyStoreError)
 
-    /// Master side: `count` keys of `bytes` bytes each, from the oldest undelivered material,
-    /// deleted from the store before they are returned (all or none).
+    /// Master side: `count` keys of `bytes` bytes each, carved in order off the oldest blocks
+    /// with room (``carve(count:bytes:from:)``), overwritten in the store in the same
+    /// transaction that hands them out (all or none).
+    /// - Parameters:
+    ///   - count: keys wanted, 1 … ``KeyStoreLimits/maxKeysPerRequest``.
+    ///   - bytes: bytes per key, ``KeyStoreLimits/minKeyBytes`` … ``KeyStoreLimits/maxKeyBytes``
+    ///     (at most 65535).
+    /// - Returns: the keys (secret) and their IDs, in order.
+    /// - Throws: ``KeyStoreError/Code/invalidRequest`` outside the limits;
+    ///   ``KeyStoreError/Code/insufficient`` when the blocks do not hold that many such keys;
+    ///   ``KeyStoreError/Code/storage``.
     func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey]
 
-    /// Slave side: the keys with these IDs, each at most once, deleted before they are
-    /// returned (all or none).
+    /// Slave side: the keys with these IDs, each at most once per site, overwritten in the
+    /// store in the same transaction that hands them out (all or none).
+    /// - Parameter ids: 1 … ``KeyStoreLimits/maxKeysPerRequest`` IDs issued by the other site.
+    /// - Returns: the keys (secret), in the order of `ids`.
+    /// - Throws: ``KeyStoreError/Code/unknownKey`` for an ID no block here can have issued;
+    ///   ``KeyStoreError/Code/alreadyDelivered`` for one whose bytes were handed out here
+    ///   already (or twice in `ids`); ``KeyStoreError/Code/invalidRequest`` for an empty or
+    ///   too long list; ``KeyStoreError/Code/storage``. The first failing ID decides.
     func retrieve(_ ids: [UUID]) async throws(KeyStoreError) -> [DeliveredKey]
 
     /// What the store holds.
+    /// - Throws: ``KeyStoreError/Code/storage``.
     func status() async throws(KeyStoreError) -> KeyStoreStatus
+
+    /// Releases the database connection(s); later calls throw ``KeyStoreError/Code/storage``.
+    func close() async
 }
