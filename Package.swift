@@ -9,6 +9,9 @@ let package = Package(
         // The networked commands (`node`, `source`, `bench network`) in an executable of their
         // own, so that SwiftNIO is built only when they are asked for (`diqkd` forwards to it).
         .executable(name: "diqkd-node", targets: ["diqkd-node"]),
+        // The ETSI GS QKD 014 key management entity, in an executable of its own so that
+        // Hummingbird and swift-nio-ssl are built only for it (`diqkd kme` forwards to it).
+        .executable(name: "diqkd-kme", targets: ["diqkd-kme"]),
         .library(name: "NonSignaling", targets: ["NonSignaling"]),
         .library(name: "SecurityBounds", targets: ["SecurityBounds"]),
         .library(name: "Simulation", targets: ["Simulation"]),
@@ -24,6 +27,7 @@ let package = Package(
         .library(name: "KeyStore", targets: ["KeyStore"]),
         .library(name: "KeyStoreSQLite", targets: ["KeyStoreSQLite"]),
         .library(name: "KeyStorePostgres", targets: ["KeyStorePostgres"]),
+        .library(name: "KME", targets: ["KME"]),
         .library(name: "SourceLink", targets: ["SourceLink"]),
     ],
     dependencies: [
@@ -35,7 +39,11 @@ let package = Package(
         // The key store's backends: SQLite (embedded default) and PostgreSQL (replicated KMEs).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
+        // The key management entity: HTTP server, mutual TLS; logs without key bits.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "NonSignaling"),
@@ -103,6 +111,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "KME",
+            dependencies: [
+                "KeyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "diqkd-kme",
+            dependencies: [
+                "CommandLineSupport", "KME", "KeyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "NonSignalingTests", dependencies: ["NonSignaling", "Randomness"]),
         .testTarget(name: "SecurityBoundsTests", dependencies: ["SecurityBounds", "Simulation"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Hashing", "Randomness"]),
@@ -127,6 +155,19 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
         // Process-level tests of the networked commands: nodes, a source and a man in the middle.
+        // The key management entity: the router in memory, and two KMEs on loopback with mutual
+        // TLS fetched from by curl and by the third-party Python clients (scripts/python-clients).
+        .testTarget(
+            name: "KMETests",
+            dependencies: [
+                "KME", "KeyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "Node", "Transport", "Wire", "Protocol", "KeyPool"]),
     ]
 )

@@ -53,17 +53,41 @@ extension ParsableCommand {
             var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(0)
-        } catch let error as CLIError {
+        } catch {
+            exitMapping(error)
+        }
+    }
+
+    /// Prints `error` and exits with its SPEC.md code (see ``runMappingExitCodes()``).
+    package static func exitMapping(_ error: any Error) -> Never {
+        if let error = error as? CLIError {
             FileHandle.standardError.write(Data("diqkd: \(error.message)\n".utf8))
             Foundation.exit(error.code)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
+        }
+        let code = exitCode(for: error)
+        if code == .success {
+            print(fullMessage(for: error))
+            Foundation.exit(0)
+        }
+        FileHandle.standardError.write(Data("diqkd: \(message(for: error))\n".utf8))
+        Foundation.exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
+    }
+}
+
+extension AsyncParsableCommand {
+    /// ``ParsableCommand/runMappingExitCodes()`` for a root whose subcommands run async
+    /// (servers); a synchronous subcommand runs as usual.
+    package static func runMappingExitCodesAsync() async -> Never {
+        do {
+            var command = try parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
             }
-            FileHandle.standardError.write(Data("diqkd: \(message(for: error))\n".utf8))
-            Foundation.exit(code == .validationFailure ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
+            Foundation.exit(0)
+        } catch {
+            exitMapping(error)
         }
     }
 }

@@ -2,21 +2,32 @@ import ArgumentParser
 import CommandLineSupport
 import Foundation
 
-/// The networked commands live in the `diqkd-node` executable beside this one, so that SwiftNIO
-/// is built only for those who use them. `diqkd node …`, `diqkd source …` and
-/// `diqkd bench network …` replace this process with it, arguments unchanged.
+/// The networked commands live in executables beside this one, so that SwiftNIO, Hummingbird and
+/// swift-nio-ssl are built only for those who use them. `diqkd node …`, `diqkd source …` and
+/// `diqkd bench network …` replace this process with `diqkd-node`, `diqkd kme …` with
+/// `diqkd-kme`, arguments unchanged.
 enum NetworkCommands {
-    /// The sibling executable's name.
-    static let executable = "diqkd-node"
+    /// The sibling executable that runs `arguments` (without the program name), or nil when
+    /// this one does.
+    static func executable(for arguments: [String]) -> String? {
+        switch arguments.first {
+        case "node", "source": "diqkd-node"
+        case "bench" where arguments.dropFirst().first == "network": "diqkd-node"
+        case "kme": "diqkd-kme"
+        default: nil
+        }
+    }
 
     /// Whether `arguments` (without the program name) name a networked command.
     static func isNetworked(_ arguments: [String]) -> Bool {
-        guard let first = arguments.first else { return false }
-        return first == "node" || first == "source" || (first == "bench" && arguments.dropFirst().first == "network")
+        executable(for: arguments) != nil
     }
 
-    /// Replaces this process with `diqkd-node`; returns only on failure, with the reason.
+    /// Replaces this process with the sibling executable; returns only on failure, with the reason.
     static func forward(_ arguments: [String]) -> CLIError {
+        guard let executable = executable(for: arguments) else {
+            return CLIError.failure("`diqkd \(arguments.first ?? "")` is not a networked command")
+        }
         let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let path = own.deletingLastPathComponent().appendingPathComponent(executable).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -48,4 +59,14 @@ struct SourceForward: ParsableCommand {
     )
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
     func run() throws { throw NetworkCommands.forward(["source"] + arguments) }
+}
+
+/// `diqkd kme`: listed in the help; the work is done by `diqkd-kme`.
+struct KMEForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kme",
+        abstract: "Serve a site's key store to applications over ETSI GS QKD 014 with mutual TLS (see `diqkd kme --help`)."
+    )
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+    func run() throws { throw NetworkCommands.forward(["kme"] + arguments) }
 }

@@ -1,0 +1,76 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import KME
+import KeyStore
+import Logging
+import NIOSSL
+
+/// `diqkd kme`: serves one site's key store to its SAE over ETSI GS QKD 014 with mutual TLS.
+struct KMECommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kme",
+        abstract: "Serve a site's key store to applications (ETSI GS QKD 014 V1.1.1 over mutual TLS).",
+        discussion: """
+            One KME runs at each site over that site's store. The master SAE gets keys with \
+            enc_keys at its own (Alice's) KME; the slave SAE gets the same keys by ID with \
+            dec_keys at Bob's. Callers are named by their client certificate's common name.
+
+            Examples:
+              diqkd kme --store alice.store --cert kme-alice.pem --key kme-alice.key --ca ca.pem \\
+                --listen 0.0.0.0:8443 --kme-id kme-alice --peer-kme-id kme-bob \\
+                --master-sae sae-alice --slave-sae sae-bob
+              curl --cert sae-alice.pem --key sae-alice.key --cacert ca.pem \\
+                'https://alice-site:8443/api/v1/keys/sae-bob/enc_keys?number=2&size=256'
+            """
+    )
+
+    @Option(help: "The site's key store file.") var store: String?
+    @Option(help: "This KME's certificate chain (PEM).") var cert: String?
+    @Option(help: "This KME's private key (PEM, PKCS#8).") var key: String?
+    @Option(help: "The CA that issued the SAEs' client certificates (PEM).") var ca: String?
+    @Option(help: "Where to listen, HOST:PORT.") var listen: String?
+    @Option(name: .customLong("kme-id"), help: "This KME's ID.") var kmeID: String?
+    @Option(name: .customLong("peer-kme-id"), help: "The other site's KME ID.") var peerKMEID: String?
+    @Option(name: .customLong("master-sae"), help: "The master SAE's ID (at Alice's site).") var masterSAE: String?
+    @Option(name: .customLong("slave-sae"), help: "The slave SAE's ID (at Bob's site).") var slaveSAE: String?
+    @Option(help: "A JSON settings file (see the README); flags override its fields.") var config: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func run() async throws {
+        let settings = try self.settings()
+        let configuration: KMEConfiguration
+        let address: (host: String, port: Int)
+        do {
+            configuration = try settings.configuration()
+            address = try settings.listenAddress()
+        } catch { throw CLIError.usage(error.description) }
+        guard let storePath = settings.store else { throw CLIError.usage("missing --store FILE") }
+        guard let cert = settings.cert, let key = settings.key, let ca = settings.ca else {
+            throw CLIError.usage("mutual TLS needs --cert, --key and --ca")
+        }
+        for (flag, path) in [("--cert", cert), ("--key", key), ("--ca", ca)] where !FileManager.default.isReadableFile(atPath: path) {
+            throw CLIError.usage("\(flag) \(path): cannot read the file")
+        }
+        let tls: TLSConfiguration
+        do { tls = try KMEServer.tlsConfiguration(certificatePath: cert, privateKeyPath: key, caPath: ca) } catch {
+            throw CLIError.usage("cannot load the TLS files: \(error)")
+        }
+        let store = try openStore(path: storePath)
+        guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError.usage("--log-level \(logLevel) is not a level") }
+        var logger = Logger(label: "diqkd-kme")
+        logger.logLevel = level
+        let delivery = KeyDelivery(configuration: configuration, store: store, logger: logger)
+        let app = try KMEServer.application(delivery: delivery, tls: tls, host: address.host, port: address.port,
+                                            logger: logger)
+        try await app.runService()
+    }
+
+    private func settings() throws -> KMESettings {
+        var fromFlags = KMESettings()
+        fromFlags.store = store; fromFlags.cert = cert; fromFlags.key = key; fromFlags.ca = ca; fromFlags.listen = listen
+        fromFlags.kmeID = kmeID; fromFlags.peerKMEID = peerKMEID; fromFlags.masterSAE = masterSAE; fromFlags.slaveSAE = slaveSAE
+        guard let config else { return fromFlags }
+        do { return try KMESettings(file: config).overridden(by: fromFlags) } catch { throw CLIError.usage(error.description) }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KME
+import KeyStore
+import Testing
+
+/// The KME's routes in memory (`app.test(.router)`), callers named by a test header.
+@Suite struct RouterTests {
+    @Test func statusReportsTheConfigurationAndStoredKeys() async throws {
+        let stores = storePair(blocks: 3, bytes: 1000)
+        try await siteApp("alice", store: stores.alice).test(.router) { client in
+            let reply = try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice")
+            #expect(reply.status == 200)
+            #expect(reply.json["source_KME_ID"] as? String == "kme-alice")
+            #expect(reply.json["target_KME_ID"] as? String == "kme-bob")
+            #expect(reply.json["master_SAE_ID"] as? String == "sae-alice")
+            #expect(reply.json["slave_SAE_ID"] as? String == "sae-bob")
+            #expect(reply.json["key_size"] as? Int == 256)
+            #expect(reply.json["stored_key_count"] as? Int == 3 * 1000 * 8 / 256)
+            #expect(reply.json["max_key_per_request"] as? Int == 128)
+            #expect(reply.json["min_key_size"] as? Int == 64)
+            #expect(reply.json["max_key_size"] as? Int == 65_535 * 8)
+            #expect(reply.json["max_SAE_ID_count"] as? Int == 0)
+            #expect((reply.json["max_key_count"] as? Int ?? 0) >= 93)
+            // The slave may ask its own KME too.
+            #expect(try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-bob").status == 200)
+            _ = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=4", as: "sae-alice")
+            let after = try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice")
+            #expect(after.json["stored_key_count"] as? Int == (3 * 1000 - 4 * 32) * 8 / 256)
+        }
+    }
+
+    @Test(arguments: [
+        ("sae-eve", "/api/v1/keys/sae-bob/status", 401),
+        (nil, "/api/v1/keys/sae-bob/status", 401),
+        ("sae-alice", "/api/v1/keys/sae-eve/status", 400),
+        ("sae-alice", "/api/v1/keys/sae-alice/status", 400),
+        ("sae-alice", "/api/v1/nothing", 404),
+    ] as [(String?, String, Int)])
+    func statusRefusals(caller: String?, uri: String, status: Int) async throws {
+        try await siteApp("alice", store: storePair().alice).test(.router) { client in
+            expectErrorBody(try await client.call(.get, uri, as: caller), status)
+        }
+    }
+
+    @Test func encKeysGetDefaultsAndQuery() async throws {
+        try await siteApp("alice", store: storePair().alice).test(.router) { client in
+            let one = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys", as: "sae-alice")
+            #expect(one.status == 200)
+            #expect(one.keys.count == 1 && one.keys[0].key.count == 32)
+            #expect(UUID(uuidString: one.keys[0].id) != nil && one.keys[0].id == one.keys[0].id.lowercased())
+            let two = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=2&size=128", as: "sae-alice")
+            #expect(two.keys.map(\.key.count) == [16, 16])
+            #expect(Set(two.keys.map(\.id)).count == 2 && !two.keys.map(\.id).contains(one.keys[0].id))
+            let spaced = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=%203&size=64%20", as: "sae-alice")
+            #expect(spaced.keys.map(\.key.count) == [8, 8, 8])
+        }
+    }
+
+    /// Lenient bodies: unknown fields, nulls, numbers as strings or integral reals, JSON under a
+    /// form content type, a real form, an empty body, optional extensions.
+    @Test(arguments: [
+        (#"{"number": 2, "size": 64}"#, "application/json", 2, 8),
+        (#"{"number": "3", "size": "128", "colour": "blue"}"#, "application/json", 3, 16),
+        (#"{"number": null, "size": null, "additional_slave_SAE_IDs": null, "extension_mandatory": null}"#, "application/json", 1, 32),
+        (#"{"number": 2.0, "extension_optional": [{"x": 1}], "extension_mandatory": []}"#, "application/json", 2, 32),
+        (#"{"number": 2, "size": 64}"#, "application/x-www-form-urlencoded", 2, 8),
+        (#"{"number": 2, "size": 64}"#, "text/plain", 2, 8),
+        ("number=4&size=72", "application/x-www-form-urlencoded", 4, 9),
+        ("", "application/json", 1, 32),
+        (#"{"additional_slave_SAE_IDs": [], "extension_mandatory": {}}"#, "application/json", 1, 32),
+    ] as [(String, String, Int, Int)])
+    func encKeysPostLenient(body: String, contentType: String, number: Int, bytes: Int) async throws {
+        try await siteApp("alice", store: storePair().alice).test(.router) { client in
+            let reply = try await client.call(.post, "/api/v1/keys/sae-bob/enc_keys", as: "sae-alice", body: body, contentType: contentType)
+            #expect(reply.status == 200, "\(reply.json)")
+            #expect(reply.keys.map(\.key.count) == Array(repeating: bytes, count: number))
+        }
+    }
+
+    @Test(arguments: [
+        ("GET", "?size=257", nil, "sae-alice", 400),
+        ("GET", "?size=56", nil, "sae-alice", 400),
+        ("GET", "?size=524288", nil, "sae-alice", 400),
+        ("GET", "?size=0", nil, "sae-alice", 400),
+        ("GET", "?number=0", nil, "sae-alice", 400),
+        ("GET", "?number=129", nil, "sae-alice", 400),
+        ("GET", "?number=abc", nil, "sae-alice", 400),
+        ("GET", "?number=-1", nil, "sae-alice", 400),
+        ("POST", "", #"{"number": 129}"#, "sae-alice", 400),
+        ("POST", "", #"{"size": "twelve"}"#, "sae-alice", 400),
+        ("POST", "", #"{"number": true}"#, "sae-alice", 400),
+        ("POST", "", #"{"number": 1.5}"#, "sae-alice", 400),
+        ("POST", "", #"{"number": 1,"#, "sae-alice", 400),
+        ("POST", "", #"{"additional_slave_SAE_IDs": ["sae-carol"]}"#, "sae-alice", 400),
+        ("POST", "", #"{"extension_mandatory": [{"route": "fast"}]}"#, "sae-alice", 400),
+        ("POST", "", #"{"extension_mandatory": {"route": "fast"}}"#, "sae-alice", 400),
+        ("GET", "", nil, "sae-bob", 401),
+        ("GET", "", nil, "sae-eve", 401),
+        ("GET", "", nil, nil, 401),
+        ("POST", "", "{}", "sae-eve", 401),
+        ("GET", "?number=8&size=65536", nil, "sae-alice", 503),
+    ] as [(String, String, String?, String?, Int)])
+    func encKeysRefusals(method: String, query: String, body: String?, caller: String?, status: Int) async throws {
+        let store = storePair(blocks: 4, bytes: 8192).alice
+        try await siteApp("alice", store: store).test(.router) { client in
+            let reply = try await client.call(method == "GET" ? .get : .post, "/api/v1/keys/sae-bob/enc_keys\(query)",
+                                              as: caller, body: body, contentType: body == nil ? nil : "application/json")
+            expectErrorBody(reply, status)
+        }
+        // A refusal takes no key.
+        #expect(try await store.status().storedKeyBits == 4 * 8192 * 8)
+    }
+
+    @Test func encKeysForAnotherSlaveIsABadRequest() async throws {
+        try await siteApp("alice", store: storePair().alice).test(.router) { client in
+            expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-eve/enc_keys", as: "sae-alice"), 400)
+        }
+    }
+
+    @Test func storeFailureIs503() async throws {
+        let store = storePair().alice
+        await store.setFailing(true)
+        try await siteApp("alice", store: store).test(.router) { client in
+            expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice"), 503)
+            expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys", as: "sae-alice"), 503)
+        }
+    }
+}
