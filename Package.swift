@@ -93,6 +93,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Opens the store a command names: a file (SQLite) or a postgres:// URL.
+        .target(name: "KeyStores", dependencies: ["KeyStore", "KeyStoreSQLite", "KeyStorePostgres"]),
         .target(
             name: "Transport",
             dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
@@ -107,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "diqkd-node",
             dependencies: [
-                "CommandLineSupport", "Node", "Transport", "KeyPool", "Hashing", "SourceLink", "Protocol", "Records", "Simulation", "SecurityBounds",
+                "CommandLineSupport", "Node", "Transport", "KeyPool", "KeyStore", "KeyStores", "Hashing", "SourceLink", "Protocol", "Records", "Simulation", "SecurityBounds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -125,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "diqkd-kme",
             dependencies: [
-                "CommandLineSupport", "KME", "KeyStore",
+                "CommandLineSupport", "KME", "KeyStore", "KeyStores",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -168,6 +170,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "Node", "Transport", "Wire", "Protocol", "KeyPool"]),
+        .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "diqkd-kme", "Node", "Transport", "Wire", "Protocol", "KeyPool"]),
     ]
 )

@@ -123,12 +123,12 @@ public struct KeyDelivery: Sendable {
         } catch {
             let mapped: KMEError = switch error.code {
             case .insufficient: .unavailable("not enough key: \(error.description)")
-            case .storage, .conflict: .unavailable("the key store failed")
+            case .storage, .conflict, .permissions: .unavailable("the key store failed")
             case .unknownKey: .badRequest("unknown key_ID: \(error.description)")
             case .alreadyDelivered: .badRequest("key_ID already delivered: \(error.description)")
             case .invalidRequest: .badRequest(error.description)
             }
-            if error.code == .storage || error.code == .conflict {
+            if [.storage, .conflict, .permissions].contains(error.code) {
                 logger.error("key store failed", metadata: ["method": "\(method)", "error": "\(error.description)"])
             }
             throw refuse(mapped, method, caller)

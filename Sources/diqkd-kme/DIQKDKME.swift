@@ -8,6 +8,6 @@ struct DIQKDKME: AsyncParsableCommand {
         commandName: "diqkd",
         abstract: "diqkd's key management entity: final keys to applications over ETSI GS QKD 014.",
         version: diqkdVersion,
-        subcommands: [KMECommand.self]
+        subcommands: [KMECommand.self, StoreCommand.self]
     )
 }

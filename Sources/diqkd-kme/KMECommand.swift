@@ -56,7 +56,7 @@ struct KMECommand: AsyncParsableCommand {
         do { tls = try KMEServer.tlsConfiguration(certificatePath: cert, privateKeyPath: key, caPath: ca) } catch {
             throw CLIError.usage("cannot load the TLS files: \(error)")
         }
-        let store = try openStore(path: storePath)
+        let store = try await openStore(storePath)
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError.usage("--log-level \(logLevel) is not a level") }
         var logger = Logger(label: "diqkd-kme")
         logger.logLevel = level

@@ -1,12 +1,11 @@
 import CommandLineSupport
-import KME
 import KeyStore
+import KeyStores
 
-// SEAM (issue 15): connect the SQLite (GRDB) backend here. Until then the KME refuses to start,
-// since serving from anything but the site's durable store could hand a key out twice.
-/// The site's key store at `path`.
-/// - Throws: ``CLIError`` (exit 2) while no durable backend is connected.
-func openStore(path: String) throws -> any KeyStore {
-    throw CLIError.usage("--store \(path): no durable key store backend is connected to diqkd-kme yet "
-                         + "(the SQLite backend of issue 15 plugs in at openStore(path:)); refusing to start.")
+/// The site's key store that `location` names: a file (SQLite) or a `postgres://` URL.
+/// - Throws: ``CLIError`` with exit 2 naming the flag and the reason.
+func openStore(_ location: String, flag: String = "--store") async throws -> any KeyStore {
+    do { return try await KeyStoreLocation.open(location) } catch {
+        throw CLIError.usage("\(flag) \(location): \(error.description)")
+    }
 }

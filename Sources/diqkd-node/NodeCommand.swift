@@ -3,6 +3,8 @@ import CommandLineSupport
 import Foundation
 import Hashing
 import KeyPool
+import KeyStore
+import KeyStores
 import Node
 import Protocol
 import Records
@@ -44,6 +46,9 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Folder for each block's key and report.")
     var out: String = "diqkd-node-output"
 
+    @Option(help: "Put each block's key into this site's key store (a file, or postgres://…) instead of a key file; `diqkd kme` serves it.")
+    var store: String?
+
     @Option(help: "Measure with a simulated device played by `diqkd source` at HOST:PORT.")
     var source: String?
 
@@ -83,6 +88,14 @@ struct NodeCommand: ParsableCommand {
         let measurements = try self.measurements(&settings)
         let pool: KeyPool
         do { pool = try KeyPool.open(path: self.pool) } catch { throw CLIError.usage("--pool: \(error.description)") }
+        if let store {
+            // Reachable and usable now, so that a wrong --store is a usage error before any key is spent.
+            do {
+                try waitFor { await (try KeyStoreLocation.open(store)).close() }
+            } catch let error as CLIError {
+                throw CLIError.usage(error.message)
+            }
+        }
         let folder = try OutputFolder(path: out)
         let listener: FrameListener?
         do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration),
@@ -125,7 +138,7 @@ struct NodeCommand: ParsableCommand {
             }
             switch result.settlement {
             case .delivered(let number, let key, let report)?:
-                try folder.publishBlock(number, keyName: keyName, key: key, report: report)
+                try publish(number, key: key, report: report, to: folder)
                 folder.discardPending(number, keyName: keyName)
                 log("pending block \(number): Alice delivered it; delivered here too")
             case .discarded(let number)?:
@@ -150,8 +163,30 @@ struct NodeCommand: ParsableCommand {
             if !json { printSummary(report, folder: nil) }
             throw CLIError.aborted("block aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
         }
-        try folder.publishBlock(report.node.block, keyName: "\(report.node.role.rawValue).key", key: key, report: report)
+        try publish(report.node.block, key: key, report: report, to: folder)
         if !json { printSummary(report, folder: folder) }
+    }
+
+    /// Publishes a block: its key into the site's store (``store``) or a key file, and its report.
+    /// The store is written first, so a crash in between leaves the key stored and the report
+    /// missing, never a report announcing a key that is not there.
+    private func publish(_ number: UInt64, key: SecretBits, report: NodeReport, to folder: OutputFolder) throws {
+        guard let store else {
+            try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: key, report: report)
+            return
+        }
+        var bytes = key.withBits { bits in Array(bits.bytesMSBFirst().prefix(bits.count / 8)) }
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        let block = StoredBlock(number: number, session: report.node.session, key: bytes)
+        try waitFor {
+            let keyStore = try await KeyStoreLocation.open(store)
+            do { try await keyStore.add(block) } catch {
+                await keyStore.close()
+                throw error
+            }
+            await keyStore.close()
+        }
+        try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: nil, report: report)
     }
 
     /// The key an earlier run left pending in `folder`, if any.
@@ -255,4 +290,20 @@ struct NodeCommand: ParsableCommand {
     private func log(_ line: String) {
         FileHandle.standardError.write(Data("diqkd node: \(line)\n".utf8))
     }
+}
+
+/// Runs async work from this synchronous command and waits for it (the node's loop is
+/// synchronous; the key store's API is async).
+/// - Throws: what the work threw, a key store's refusal as ``CLIError`` exit 1.
+func waitFor(_ work: @escaping @Sendable () async throws -> Void) throws {
+    final class Outcome: @unchecked Sendable { var error: (any Error)? }
+    let outcome = Outcome()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do { try await work() } catch { outcome.error = error }
+        done.signal()
+    }
+    done.wait()
+    if let error = outcome.error as? KeyStoreError { throw CLIError.failure("--store: \(error.description)") }
+    if let error = outcome.error { throw error }
 }

@@ -13,7 +13,7 @@ struct DIQKD: ParsableCommand {
             error, 3 the protocol aborted by design (no key written), 1 anything else.
             """,
         version: DIQKD.version,
-        subcommands: [Simulate.self, Postprocess.self, Audit.self, Convert.self, Amplify.self, Rate.self, Plan.self, Region.self, Bound.self, Attack.self, Pool.self, Bench.self, NodeForward.self, SourceForward.self, KMEForward.self]
+        subcommands: [Simulate.self, Postprocess.self, Audit.self, Convert.self, Amplify.self, Rate.self, Plan.self, Region.self, Bound.self, Attack.self, Pool.self, Bench.self, NodeForward.self, SourceForward.self, KMEForward.self, StoreForward.self]
     )
 
     /// The release of this build, printed by `diqkd --version`.

@@ -13,7 +13,7 @@ enum NetworkCommands {
         switch arguments.first {
         case "node", "source": "diqkd-node"
         case "bench" where arguments.dropFirst().first == "network": "diqkd-node"
-        case "kme": "diqkd-kme"
+        case "kme", "store": "diqkd-kme"
         default: nil
         }
     }
@@ -69,4 +69,14 @@ struct KMEForward: ParsableCommand {
     )
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
     func run() throws { throw NetworkCommands.forward(["kme"] + arguments) }
+}
+
+/// `diqkd store`: listed in the help; the work is done by `diqkd-kme`.
+struct StoreForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "A site's key store: import a key, show what it holds (see `diqkd store --help`)."
+    )
+    @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
+    func run() throws { throw NetworkCommands.forward(["store"] + arguments) }
 }

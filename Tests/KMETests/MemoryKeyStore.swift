@@ -76,6 +76,8 @@ actor MemoryKeyStore: KeyStore {
         return plan.map { id, number, range in DeliveredKey(id: id, key: take(number, range)) }
     }
 
+    func close() async {}
+
     func status() async throws(KeyStoreError) -> KeyStoreStatus {
         try check()
         let open = blocks.filter { $0.value.undelivered > 0 }

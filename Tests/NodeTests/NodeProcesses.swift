@@ -12,8 +12,8 @@ final class Launched: @unchecked Sendable {
 
     /// Starts `diqkd-node` (beside the test bundle) with `arguments`, optionally through a
     /// wrapper such as `ip netns exec NAME`.
-    init(_ arguments: [String], wrapper: [String] = [], in directory: URL) throws {
-        let executable = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent("diqkd-node").path
+    init(_ arguments: [String], executable name: String = "diqkd-node", wrapper: [String] = [], in directory: URL) throws {
+        let executable = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent(name).path
         if wrapper.isEmpty {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
