@@ -78,6 +78,23 @@ extension NodeProcesses {
                 let again = try curl("https://127.0.0.1:\(ports.1)/api/v1/keys/sae-alice/dec_keys?key_ID=\(id)", as: "sae-bob", lab: lab)
                 #expect(again["keys"] == nil && (again["message"] as? String)?.contains("already delivered") == true, "\(again)")
             }
+            // Many applications at once on Alice's site never get the same key.
+            final class Collected: @unchecked Sendable {
+                let lock = NSLock()
+                var ids: [String] = []
+                var keys: [String] = []
+            }
+            let collected = Collected()
+            DispatchQueue.concurrentPerform(iterations: 16) { _ in
+                guard let reply = try? curl("https://127.0.0.1:\(ports.0)/api/v1/keys/sae-bob/enc_keys?number=2&size=256", as: "sae-alice", lab: lab),
+                      let keys = reply["keys"] as? [[String: Any]] else { return }
+                collected.lock.lock()
+                collected.ids += keys.compactMap { $0["key_ID"] as? String }
+                collected.keys += keys.compactMap { $0["key"] as? String }
+                collected.lock.unlock()
+            }
+            #expect(collected.ids.count == 32, "every request was served")
+            #expect(Set(collected.ids).count == collected.ids.count && Set(collected.keys).count == collected.keys.count)
         }
     }
 }
