@@ -76,8 +76,10 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func close() async {
-        _ = try? await queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
-        try? queue.close()
+        checkpoints.closing {
+            _ = try? queue.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try? queue.close()
+        }
     }
 
     /// Runs `body` in one immediate transaction, then (when `checkpoint`) a truncating WAL
@@ -113,9 +115,12 @@ public final class SQLiteKeyStore: KeyStore {
         Task {
             try? await Task.sleep(for: .seconds(interval))
             checkpoints.scheduled = false
-            _ = try? await queue.writeWithoutTransaction { db in
-                checkpoints.ran()
-                return try db.checkpoint(.truncate)
+            // Not after `close()`: the connection would be gone.
+            checkpoints.unlessClosed {
+                _ = try? queue.writeWithoutTransaction { db in
+                    checkpoints.ran()
+                    return try db.checkpoint(.truncate)
+                }
             }
         }
     }
@@ -124,6 +129,24 @@ public final class SQLiteKeyStore: KeyStore {
 /// When the last checkpoint ran and whether one is scheduled (shared by the store's calls).
 final class CheckpointSchedule: @unchecked Sendable {
     private let lock = NSLock()
+    /// Held by a scheduled checkpoint while it runs and by `close()`, so neither uses a closed
+    /// connection.
+    private let lifecycle = NSLock()
+    private var closed = false
+
+    /// Runs `body` unless the store has been closed.
+    func unlessClosed(_ body: () -> Void) {
+        lifecycle.lock(); defer { lifecycle.unlock() }
+        if !closed { body() }
+    }
+
+    /// Marks the store closed and runs `body` (the last checkpoint and the close) alone.
+    func closing(_ body: () -> Void) {
+        lifecycle.lock(); defer { lifecycle.unlock() }
+        guard !closed else { return }
+        closed = true
+        body()
+    }
     private var last = ContinuousClock.now
     private var pending = false
     private var _scheduled = false
