@@ -75,20 +75,32 @@ struct PostgresSchema: Sendable {
         }
     }
 
+    /// The oldest blocks with room that no other transaction has claimed (BLOCKS: the table).
+    static let claimFew = "SELECT number, length, cursor FROM BLOCKS WHERE cursor < length ORDER BY number LIMIT 8 FOR UPDATE SKIP LOCKED"
+    /// Every block with room, in ascending order (waits for other transactions' claims).
+    static let claimAll = "SELECT number, length, cursor FROM BLOCKS WHERE cursor < length ORDER BY number FOR UPDATE"
+
     func issue(count: Int, bytes: Int, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey] {
-        // The lock that keeps replicas apart: every block with room, in ascending order.
-        var rows: [(number: UInt32, length: Int, cursor: Int)] = []
-        let locked = try await c.query(
-            "SELECT number, length, cursor FROM \(unescaped: blocks) WHERE cursor < length ORDER BY number FOR UPDATE", logger: log
-        )
-        for try await (number, length, cursor) in locked.decode((Int64, Int64, Int64).self) {
-            rows.append((UInt32(number), Int(length), Int(cursor)))
+        // The lock that keeps replicas apart. First the oldest few blocks with room that no
+        // other transaction holds (SKIP LOCKED), so concurrent requests carve different blocks
+        // in parallel; when those cannot serve the request, every block with room, waiting for
+        // the others, so "not enough key" is only said of the whole store.
+        var candidates: [BlockCursor] = []
+        var plan: CarvePlan?
+        for query in [Self.claimFew, Self.claimAll] {
+            var rows: [(number: UInt32, length: Int, cursor: Int)] = []
+            let locked = try await c.query(PostgresQuery(unsafeSQL: query.replacingOccurrences(of: "BLOCKS", with: blocks)), logger: log)
+            for try await (number, length, cursor) in locked.decode((Int64, Int64, Int64).self) {
+                rows.append((UInt32(number), Int(length), Int(cursor)))
+            }
+            let ranges = try await deliveredRanges(rows.map { Int64($0.number) }, c, log)
+            candidates = rows.map { BlockCursor(number: $0.number, length: $0.length, cursor: $0.cursor, delivered: ranges[$0.number] ?? []) }
+            plan = carve(count: count, bytes: bytes, from: candidates)
+            if plan != nil { break }
         }
-        let ranges = try await deliveredRanges(nil, c, log)
-        let candidates = rows.map { BlockCursor(number: $0.number, length: $0.length, cursor: $0.cursor, delivered: ranges[$0.number] ?? []) }
-        guard let plan = carve(count: count, bytes: bytes, from: candidates) else {
+        guard let plan else {
             let left = candidates.reduce(0) { $0 + $1.remaining }
-            throw KeyStoreError(.insufficient, "asked for \(count) keys of \(bytes) bytes; the store holds \(left) undelivered bytes in \(rows.count) blocks.")
+            throw KeyStoreError(.insufficient, "asked for \(count) keys of \(bytes) bytes; the store holds \(left) undelivered bytes in \(candidates.count) blocks.")
         }
         var keys: [DeliveredKey] = []
         for move in plan.moved {
