@@ -201,7 +201,6 @@ public struct AuthenticatedChannel {
     /// Fixes the limits of every later frame once the configuration is agreed.
     mutating func agree(on configuration: ProtocolConfiguration) {
         limits = WireLimits(configuration: configuration)
-        connection.allowFrames(upTo: NodeFrames.frameBytes(configuration))
     }
 
     /// Whether the peer's hello passed authentication (a failure before it is an

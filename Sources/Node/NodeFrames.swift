@@ -15,8 +15,8 @@ public enum NodeFrames {
         }
     }
 
-    /// The longest frame before the peer's hello has authenticated (a hello, or an abort with
-    /// its reason): what an unauthenticated peer can make a node buffer.
+    /// The longest first frame (a hello, or an abort with its reason), read before the peer is
+    /// known; later frames may be as long as the configuration allows.
     public static let helloFrameBytes = FrameHeader.byteCount + WireLimits.hello.maximumPayloadBytes + FrameHeader.tagByteCount
 
     /// The longest frame of a run of `configuration`, allowed once the peer has authenticated.
@@ -39,7 +39,8 @@ public enum NodeFrames {
         while true {
             let left = deadline.timeIntervalSinceNow
             do {
-                return try FrameConnection.connect(to: endpoint, format: format(configuration), maximumFrameBytes: helloFrameBytes,
+                return try FrameConnection.connect(to: endpoint, format: format(configuration), maximumFrameBytes: frameBytes(configuration),
+                                                firstFrameBytes: helloFrameBytes,
                                                 timeout: max(0.1, min(left, 10)))
             } catch {
                 guard deadline.timeIntervalSinceNow > pause else {

@@ -35,24 +35,23 @@ public final class FrameConnection: @unchecked Sendable {
         ])
     }
 
-    /// Raises (or lowers) the longest frame this connection accepts, in bytes. A connection
-    /// starts with the `maximumFrameBytes` it was opened with — for nodes, a hello's — and is
-    /// widened once the peer has authenticated itself, so an unauthenticated peer can never
-    /// make it buffer more than that.
-    public func allowFrames(upTo bytes: Int) {
-        cap.bytes = bytes
-        inbox.maximumBytes = FrameQueue.queuedFrames * bytes
+    /// Starts reading from the socket (a listener's connections wait unread until accepted,
+    /// so the ones queued behind the one being served hold no data).
+    func startReading() {
+        channel.setOption(ChannelOptions.autoRead, value: true).whenSuccess { [channel] in channel.read() }
     }
 
     /// Connects to `endpoint`.
     /// - Parameters:
     ///   - timeout: seconds to wait for the connection.
     /// - Throws: ``TransportError`` `.connect` naming the endpoint and the reason.
-    ///   - maximumFrameBytes: the longest frame accepted until ``allowFrames(upTo:)`` says otherwise.
-    public static func connect(to endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int,
+    ///   - maximumFrameBytes: the longest frame accepted.
+    ///   - firstFrameBytes: the longest first frame (default: the same), for protocols whose
+    ///     first frame is a short hello read before the peer is known.
+    public static func connect(to endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int, firstFrameBytes: Int? = nil,
                                timeout: Double) throws(TransportError) -> FrameConnection {
         let inbox = FrameQueue(maximumBytes: FrameQueue.queuedFrames * maximumFrameBytes)
-        let cap = FrameCap(maximumFrameBytes)
+        let cap = FrameCap(first: firstFrameBytes ?? maximumFrameBytes, later: maximumFrameBytes)
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(Int64(timeout * 1e9)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -116,17 +115,11 @@ public final class FrameConnection: @unchecked Sendable {
     }
 }
 
-/// The longest frame a connection accepts, changed by its reader while the event loop decodes.
-final class FrameCap: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-
-    init(_ bytes: Int) { value = bytes }
-
-    var bytes: Int {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); value = newValue; lock.unlock() }
-    }
+/// The longest frames a connection accepts: its first frame (a hello, before the peer has
+/// said who it is) and every later one.
+struct FrameCap: Sendable {
+    let first: Int
+    let later: Int
 }
 
 /// Cuts the byte stream into frames.
@@ -134,6 +127,12 @@ struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     let format: any FrameFormat
     let cap: FrameCap
+    private var framesSeen = 0
+
+    init(format: any FrameFormat, cap: FrameCap) {
+        self.format = format
+        self.cap = cap
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         let headerBytes = format.headerByteCount
@@ -141,7 +140,7 @@ struct FrameDecoder: ByteToMessageDecoder {
         let total = try buffer.withUnsafeReadableBytes { bytes in
             try format.frameByteCount(header: UnsafeRawBufferPointer(rebasing: bytes[..<headerBytes]))
         }
-        let limit = cap.bytes
+        let limit = framesSeen == 0 ? cap.first : cap.later
         guard total <= limit else {
             throw TransportError(.malformed, "a frame of \(total) bytes, more than the \(limit) this connection accepts now")
         }
@@ -150,6 +149,7 @@ struct FrameDecoder: ByteToMessageDecoder {
             buffer.reserveCapacity(minimumWritableBytes: total - buffer.readableBytes)
             return .needMoreData
         }
+        framesSeen += 1
         context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: total)!))
         return .continue
     }

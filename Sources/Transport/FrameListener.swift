@@ -12,19 +12,27 @@ public final class FrameListener: @unchecked Sendable {
 
     /// Binds `endpoint` and starts accepting connections.
     /// - Throws: ``TransportError`` `.bind` naming the address and the reason.
-    /// - Parameter maximumFrameBytes: the longest frame a new connection accepts until its
-    ///   reader calls ``FrameConnection/allowFrames(upTo:)``.
-    public init(endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int) throws(TransportError) {
+    /// - Parameters:
+    ///   - maximumFrameBytes: the longest frame a connection accepts.
+    ///   - firstFrameBytes: the longest first frame (default: the same).
+    public init(endpoint: Endpoint, format: any FrameFormat, maximumFrameBytes: Int, firstFrameBytes: Int? = nil) throws(TransportError) {
         let accepted = self.accepted
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A connection is read only once accepted (`accept(timeout:)`).
+            .childChannelOption(ChannelOptions.autoRead, value: false)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let inbox = FrameQueue(maximumBytes: FrameQueue.queuedFrames * maximumFrameBytes)
-                    let cap = FrameCap(maximumFrameBytes)
+                    let cap = FrameCap(first: firstFrameBytes ?? maximumFrameBytes, later: maximumFrameBytes)
                     try FrameConnection.configure(channel, format: format, inbox: inbox, cap: cap)
-                    if !accepted.push(FrameConnection(channel: channel, inbox: inbox, cap: cap)) { channel.close(promise: nil) }
+                    let connection = FrameConnection(channel: channel, inbox: inbox, cap: cap)
+                    // Offered to the reader once active, when the channel's options (no reading
+                    // until accepted) are in force.
+                    try channel.pipeline.syncOperations.addHandler(WhenActive {
+                        if !accepted.push(connection) { channel.close(promise: nil) }
+                    }, position: .first)
                 }
             }
         do {
@@ -37,7 +45,9 @@ public final class FrameListener: @unchecked Sendable {
 
     /// The next connection, waiting at most `timeout` seconds (`nil`: for ever).
     public func accept(timeout: Double?) throws(TransportError) -> FrameConnection {
-        try accepted.pop(timeout: timeout)
+        let connection = try accepted.pop(timeout: timeout)
+        connection.startReading()
+        return connection
     }
 
     /// Stops listening; connections already accepted stay open.
@@ -79,5 +89,18 @@ final class ConnectionQueue: @unchecked Sendable {
             }
         }
         return connections.removeFirst()
+    }
+}
+
+/// Runs an action once, when its channel becomes active.
+final class WhenActive: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let action: () -> Void
+
+    init(_ action: @escaping () -> Void) { self.action = action }
+
+    func channelActive(context: ChannelHandlerContext) {
+        action()
+        context.fireChannelActive()
     }
 }

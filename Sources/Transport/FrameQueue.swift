@@ -13,7 +13,7 @@ final class FrameQueue: @unchecked Sendable {
     private var queuedBytes = 0
     private var ending: TransportError?
     /// The most bytes queued at once.
-    var maximumBytes: Int
+    let maximumBytes: Int
 
     init(maximumBytes: Int) {
         self.maximumBytes = maximumBytes

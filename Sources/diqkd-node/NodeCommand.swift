@@ -99,7 +99,8 @@ struct NodeCommand: ParsableCommand {
         let folder = try OutputFolder(path: out)
         let listener: FrameListener?
         do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration),
-                                                                   maximumFrameBytes: NodeFrames.helloFrameBytes) } } catch {
+                                                                   maximumFrameBytes: NodeFrames.frameBytes(settings.configuration),
+                                                                   firstFrameBytes: NodeFrames.helloFrameBytes) } } catch {
             throw CLIError.usage("--listen: \(error).")
         }
         if let listener { log("listening on \(listener.endpoint)") }

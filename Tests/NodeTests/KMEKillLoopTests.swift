@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Testing
 
 extension NodeProcesses {
@@ -59,7 +60,7 @@ extension NodeProcesses {
             let log = Log()
             let seed = UInt64.random(in: 0...UInt64.max)
             print("KMEKillLoopTests seed \(seed)")
-            var rng = SeededGenerator(seed: seed)
+            var rng = Xoshiro256(seed: seed)
             for round in 0..<200 {
                 // Even rounds kill Alice's KME while the master fetches keys; odd rounds kill Bob's
                 // while the slave fetches keys the master got earlier.
@@ -127,18 +128,5 @@ extension NodeProcesses {
             print("KMEKillLoopTests: \(issuedIDs.count) keys issued, \(retrievedIDs.count) retrieved, "
                   + "\(log.refusedAfterKill.count) cut off by a kill after delivery")
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the kill times, so a failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
