@@ -170,6 +170,6 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "NodeTests", dependencies: ["diqkd-node", "diqkd-kme", "Node", "Randomness", "Transport", "Wire", "Protocol", "KeyPool"]),
+        .testTarget(name: "NodeTests", dependencies: ["diqkd", "diqkd-node", "diqkd-kme", "Node", "Randomness", "Transport", "Wire", "Protocol", "KeyPool"]),
     ]
 )

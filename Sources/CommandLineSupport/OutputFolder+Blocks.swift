@@ -30,10 +30,15 @@ extension OutputFolder {
     /// Publishes block `number`: the key (if any) and the report.
     /// - Throws: `CLIError.failure` when the block exists already (never clobbered) or a write fails.
     package func publishBlock<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits?, report: Report) throws {
-        let target = "\(path)/\(Self.blockName(number))"
-        guard isFolder(target) == nil else {
-            throw CLIError.failure("\(target) exists already; a block is never overwritten")
-        }
+        try publishFolder(Self.blockName(number), keyName: keyName, key: key, report: report, what: "a block is never overwritten")
+    }
+
+    /// Writes a key (if any) and a report into a private staged folder and renames it to
+    /// `name`, so the folder appears whole or not at all.
+    private func publishFolder<Report: Encodable>(_ name: String, keyName: String, key: SecretBits?, report: Report,
+                                                  what: String) throws {
+        let target = "\(path)/\(name)"
+        guard isFolder(target) == nil else { throw CLIError.failure("\(target) exists already; \(what)") }
         let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"
         SecretFiles.removeTree(stage)
         guard mkdir(stage, 0o700) == 0 else { throw CLIError.failure("cannot create \(stage): \(String(cString: strerror(errno)))") }
@@ -75,15 +80,7 @@ extension OutputFolder {
 
     /// Holds a pending key.
     package func holdPending<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
-        let target = "\(path)/\(Self.pendingName(number))"
-        guard isFolder(target) == nil else { throw CLIError.failure("\(target) exists already") }
-        let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"
-        SecretFiles.removeTree(stage)
-        guard mkdir(stage, 0o700) == 0 else { throw CLIError.failure("cannot create \(stage): \(String(cString: strerror(errno)))") }
-        try SecretFiles.create("\(stage)/\(keyName)", bytes: key.withBits { $0.bytesMSBFirst() })
-        try SecretFiles.create("\(stage)/report.json", bytes: try Self.json(report))
-        SecretFiles.syncFolder(stage)
-        try SecretFiles.rename(stage, to: target)
+        try publishFolder(Self.pendingName(number), keyName: keyName, key: key, report: report, what: "a pending key is never overwritten")
     }
 
     /// The pending key of an earlier run, if any: its block number, key bytes and report.

@@ -44,15 +44,11 @@ public enum NodeFrames {
                                                 timeout: max(0.1, min(left, 10)))
             } catch {
                 guard deadline.timeIntervalSinceNow > pause else {
-                    throw TransportError(.connect, "\(error.description) (tried for \(formattedSecondsText(seconds)))")
+                    throw TransportError(.connect, "\(error.description) (tried for \(formattedSeconds(seconds)))")
                 }
                 Thread.sleep(forTimeInterval: pause)
                 pause = min(1, pause * 2)
             }
         }
-    }
-
-    static func formattedSecondsText(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.3g s", seconds)
     }
 }

@@ -4,6 +4,7 @@ import Protocol
 import SourceLink
 import Simulation
 import Transport
+import Wire
 
 /// `diqkd source`: plays nature for the devices of two labs. It holds the joint behaviour
 /// (an honest device model or an eavesdropper's box partition, as a ``BoxSource``); each lab's
@@ -58,7 +59,7 @@ public final class SourceService: @unchecked Sendable {
             }
             role = r
             run = joined
-            log("\(role.rawValue)'s device connected from \(connection.peer) for run \(hex(label))")
+            log("\(role.rawValue)'s device connected from \(connection.peer) for run \(SessionID(bytes: label))")
         } catch {
             return log("connection from \(connection.peer) dropped: \(error)")
         }
@@ -110,7 +111,6 @@ public final class SourceService: @unchecked Sendable {
         if run.leave(role) { runs.removeAll { $0.run === run } }
     }
 
-    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 /// One run's joint behaviour, shared by its two devices' connections.

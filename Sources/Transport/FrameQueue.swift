@@ -73,6 +73,7 @@ final class FrameQueue: @unchecked Sendable {
     }
 }
 
-func formattedSeconds(_ seconds: Double) -> String {
+/// Seconds for messages: "5 s", "0.25 s".
+public func formattedSeconds(_ seconds: Double) -> String {
     seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.3g s", seconds)
 }

@@ -4,25 +4,13 @@ import Testing
 extension NodeProcesses {
     /// Nodes that read their own lab's record file: each host holds one file.
     @Suite(.serialized) struct RecordedNodeTests {
-        /// Runs the `diqkd` executable beside the test bundle to its end.
-        static func diqkd(_ arguments: [String], in folder: URL) throws -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Bundle.main.bundlePath).appendingPathComponent("diqkd")
-            process.arguments = arguments
-            process.currentDirectoryURL = folder
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-
         @Test func nodesPostprocessTheirOwnRecords() throws {
             let lab = try NodeLab()
             defer { lab.remove() }
-            #expect(try Self.diqkd(["simulate", "--rounds", "500000", "--visibility", "1", "--seed", "11", "--record", "rec",
-                                    "--out", "sim", "--epsilon-pe", "1e-3", "--epsilon-pa", "1e-3", "--test-fraction", "0.2"],
-                                   in: lab.folder) == 0)
+            let simulate = try Launched(["simulate", "--rounds", "500000", "--visibility", "1", "--seed", "11", "--record", "rec",
+                                         "--out", "sim", "--epsilon-pe", "1e-3", "--epsilon-pa", "1e-3", "--test-fraction", "0.2"],
+                                        executable: "diqkd", in: lab.folder)
+            #expect(simulate.wait(within: 120) == 0, "\(simulate.stderr)")
             let link = ["--assume-nonsignaling"]
             let alice = try Launched(["node", "alice", "--listen", "127.0.0.1:0", "--pool", lab.path("alice.pool"), "--records", "rec/alice.csv",
                                       "--out", "alice", "--timeout", "20"] + link + NodeLab.protocolFlags, in: lab.folder)
