@@ -6,10 +6,13 @@ import PostgresNIO
 /// A site's key store in a PostgreSQL schema (through postgres-nio): for a KME run as several
 /// replicas on one database.
 ///
-/// Every operation is one transaction. ``issue(count:bytes:)`` locks the blocks with room in
-/// ascending order (`SELECT … ORDER BY number FOR UPDATE`) before it reads their cursors, so
-/// replicas that issue at the same time queue on those rows and each carves after the
-/// other's cursor: two replicas never hand out the same range. ``retrieve(_:)`` locks the
+/// Every operation is one transaction. ``issue(count:bytes:)`` locks the blocks it carves
+/// before it reads their cursors: first the oldest ones no other transaction holds, one by
+/// one (`FOR UPDATE SKIP LOCKED`), so concurrent requests carve different blocks in parallel;
+/// when those cannot serve it, in a second transaction, every block with room in ascending
+/// order, waiting for the others. Either way a replica carves a block only while it holds
+/// the block's row lock, after any other's committed cursor: two replicas never hand out the
+/// same range. ``retrieve(_:)`` locks the
 /// blocks its IDs name in the same order. Delivered bytes are overwritten with zeros in the
 /// same transaction; PostgreSQL keeps the old row versions until `VACUUM` reclaims them
 /// (docs/key-delivery.md).
@@ -87,8 +90,13 @@ public final class PostgresKeyStore: KeyStore {
 
     public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
         try limits.check(count: count, bytes: bytes)
+        if let keys = try await transaction({ [tables, logger] connection in
+            try await tables.issue(count: count, bytes: bytes, waitForAll: false, connection, logger)
+        }) {
+            return keys
+        }
         return try await transaction { [tables, logger] connection in
-            try await tables.issue(count: count, bytes: bytes, connection, logger)
+            try await tables.issue(count: count, bytes: bytes, waitForAll: true, connection, logger)!
         }
     }
 

@@ -75,90 +75,117 @@ struct PostgresSchema: Sendable {
         }
     }
 
-    /// The oldest blocks with room that no other transaction has claimed (BLOCKS: the table).
-    static let claimFew = "SELECT number, length, cursor FROM BLOCKS WHERE cursor < length ORDER BY number LIMIT 8 FOR UPDATE SKIP LOCKED"
-    /// Every block with room, in ascending order (waits for other transactions' claims).
-    static let claimAll = "SELECT number, length, cursor FROM BLOCKS WHERE cursor < length ORDER BY number FOR UPDATE"
+    /// How many blocks ``issue(count:bytes:_:_:)`` claims one by one before it waits for all.
+    static let claimOneLimit = 8
 
-    func issue(count: Int, bytes: Int, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey] {
-        // The lock that keeps replicas apart. First the oldest few blocks with room that no
-        // other transaction holds (SKIP LOCKED), so concurrent requests carve different blocks
-        // in parallel; when those cannot serve the request, every block with room, waiting for
-        // the others, so "not enough key" is only said of the whole store.
-        var candidates: [BlockCursor] = []
+    /// Issues keys in the transaction `c`, locking the blocks it carves (the lock that keeps
+    /// replicas apart).
+    ///
+    /// With `waitForAll` false it claims the oldest blocks with room that no other transaction
+    /// holds (SKIP LOCKED), one at a time until they can serve the request, so concurrent
+    /// requests carve different blocks in parallel and each holds only what it needs; it
+    /// returns nil when ``claimOneLimit`` such blocks (or all there are) cannot serve it. The
+    /// caller then ends the transaction, releasing those locks, and calls again with
+    /// `waitForAll` true, which locks every block with room in ascending order, waiting for
+    /// the others, so "not enough key" is only said of the whole store. Waiting only while
+    /// holding nothing else, and only in ascending order, keeps issuers from deadlocking.
+    /// Delivered ranges are read after the lock, in a statement of their own, so they include
+    /// everything committed before it.
+    func issue(count: Int, bytes: Int, waitForAll: Bool, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey]? {
+        var claimed: [(cursor: BlockCursor, idKey: IDKey)] = []
         var plan: CarvePlan?
-        for query in [Self.claimFew, Self.claimAll] {
-            var rows: [(number: UInt32, length: Int, cursor: Int)] = []
-            let locked = try await c.query(PostgresQuery(unsafeSQL: query.replacingOccurrences(of: "BLOCKS", with: blocks)), logger: log)
-            for try await (number, length, cursor) in locked.decode((Int64, Int64, Int64).self) {
-                rows.append((UInt32(number), Int(length), Int(cursor)))
+        while !waitForAll, plan == nil, claimed.count < Self.claimOneLimit {
+            // The oldest block with room that no other transaction holds and that is not
+            // claimed yet. `length` and `id_key` never change and `cursor` only under this
+            // lock, so the locked row's values are current.
+            let numbers = claimed.map { Int64($0.cursor.number) }
+            let rows = try await lockedBlocks("""
+                SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE cursor < length AND number <> ALL(\(numbers))
+                ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
+                """, c, log)
+            guard let row = rows.first else { break }
+            let ranges = try await deliveredRanges([Int64(row.cursor.number)], c, log)
+            claimed.append((BlockCursor(number: row.cursor.number, length: row.cursor.length, cursor: row.cursor.cursor,
+                                        delivered: ranges[row.cursor.number] ?? []), row.idKey))
+            claimed.sort { $0.cursor.number < $1.cursor.number }
+            plan = carve(count: count, bytes: bytes, from: claimed.map(\.cursor))
+        }
+        if plan == nil, !waitForAll { return nil }
+        if plan == nil {
+            let rows = try await lockedBlocks(
+                "SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE cursor < length ORDER BY number FOR UPDATE", c, log
+            )
+            let ranges = try await deliveredRanges(rows.map { Int64($0.cursor.number) }, c, log)
+            claimed = rows.map { row in
+                (BlockCursor(number: row.cursor.number, length: row.cursor.length, cursor: row.cursor.cursor,
+                             delivered: ranges[row.cursor.number] ?? []), row.idKey)
             }
-            let ranges = try await deliveredRanges(rows.map { Int64($0.number) }, c, log)
-            candidates = rows.map { BlockCursor(number: $0.number, length: $0.length, cursor: $0.cursor, delivered: ranges[$0.number] ?? []) }
-            plan = carve(count: count, bytes: bytes, from: candidates)
-            if plan != nil { break }
+            plan = carve(count: count, bytes: bytes, from: claimed.map(\.cursor))
         }
         guard let plan else {
-            let left = candidates.reduce(0) { $0 + $1.remaining }
-            throw KeyStoreError(.insufficient, "asked for \(count) keys of \(bytes) bytes; the store holds \(left) undelivered bytes in \(candidates.count) blocks.")
+            let left = claimed.reduce(0) { $0 + $1.cursor.remaining }
+            throw KeyStoreError(.insufficient, "asked for \(count) keys of \(bytes) bytes; the store holds \(left) undelivered bytes in \(claimed.count) blocks.")
         }
+        let idKeys = Dictionary(claimed.map { ($0.cursor.number, $0.idKey) }, uniquingKeysWith: { first, _ in first })
+        var chunks = try await loadChunks(plan.moved.map { ($0.block.number, KeyChunks.indices(of: $0.passed)) }, c, log)
         var keys: [DeliveredKey] = []
+        keys.reserveCapacity(count)
         for move in plan.moved {
-            let number = Int64(move.block.number)
-            guard let idKey = try await fetchIDKey(blocks, number, c, log) else { preconditionFailure("locked block \(number) vanished") }
-            var chunks = try await loadChunks(number, KeyChunks.indices(of: move.passed), c, log)
-            for range in plan.ranges where range.block == move.block.number {
-                keys.append(DeliveredKey(id: range.id(idKey), key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks)))
+            let number = move.block.number
+            guard let idKey = idKeys[number] else { preconditionFailure("carved block \(number) was not claimed") }
+            for range in plan.ranges where range.block == number {
+                keys.append(DeliveredKey(id: range.id(idKey), key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[number, default: [:]])))
             }
-            _ = KeyChunks.take(move.passed, from: &chunks)
-            try await storeChunks(number, chunks, c, log)
-            let cursor = Int64(move.block.cursor)
-            try await c.query("UPDATE \(unescaped: blocks) SET cursor = \(cursor) WHERE number = \(number)", logger: log)
-            try await c.query("DELETE FROM \(unescaped: delivered) WHERE block = \(number) AND end_byte <= \(cursor)", logger: log)
-            if move.block.remaining == 0 { try await retire(number, c, log) }
+            _ = KeyChunks.take(move.passed, from: &chunks[number, default: [:]])
         }
+        // One statement writes the zeroed chunks, the new cursors and drops the delivered
+        // ranges the cursors passed.
+        let zeroed = ChunkArrays(chunks)
+        let numbers = plan.moved.map { Int64($0.block.number) }, cursors = plan.moved.map { Int64($0.block.cursor) }
+        try await c.query("""
+            WITH moved AS (SELECT * FROM unnest(\(numbers)::BIGINT[], \(cursors)::BIGINT[]) AS m(number, cursor)),
+                 zeroed AS (UPDATE \(unescaped: self.chunks) c SET bytes = w.bytes
+                            FROM unnest(\(zeroed.blocks)::BIGINT[], \(zeroed.indices)::BIGINT[], \(zeroed.bytes)::BYTEA[]) AS w(block, idx, bytes)
+                            WHERE c.block = w.block AND c.idx = w.idx RETURNING 1),
+                 passed AS (DELETE FROM \(unescaped: delivered) x USING moved WHERE x.block = moved.number AND x.end_byte <= moved.cursor RETURNING 1)
+            UPDATE \(unescaped: blocks) b SET cursor = moved.cursor FROM moved WHERE b.number = moved.number
+            """, logger: log)
+        for move in plan.moved where move.block.remaining == 0 { try await retire(Int64(move.block.number), c, log) }
         return keys
     }
 
     func retrieve(_ ids: [UUID], _ parsed: [ParsedID], _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey] {
         let numbers = Array(Set(parsed.map { Int64($0.range.block) })).sorted()
         var states: [UInt32: StoredBlockState] = [:]
-        let locked = try await c.query(
-            "SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE number = ANY(\(numbers)) ORDER BY number FOR UPDATE",
-            logger: log
+        let live = try await lockedBlocks(
+            "SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE number = ANY(\(numbers)) ORDER BY number FOR UPDATE", c, log
         )
-        var live: [(UInt32, Int, Int, IDKey)] = []
-        for try await (number, length, cursor, idKey) in locked.decode((Int64, Int64, Int64, ByteBuffer).self) {
-            live.append((UInt32(number), Int(length), Int(cursor), IDKey(Array(idKey.readableBytesView))))
-        }
         let ranges = try await deliveredRanges(numbers, c, log)
-        for (number, length, cursor, idKey) in live {
-            states[number] = .live(BlockCursor(number: number, length: length, cursor: cursor, delivered: ranges[number] ?? []), idKey)
+        for row in live {
+            let number = row.cursor.number
+            states[number] = .live(BlockCursor(number: number, length: row.cursor.length, cursor: row.cursor.cursor, delivered: ranges[number] ?? []), row.idKey)
         }
         for number in numbers where states[UInt32(number)] == nil {
             if let idKey = try await fetchIDKey(retired, number, c, log) { states[UInt32(number)] = .retired(idKey) }
         }
         let touched = try recordDelivery(parsed.map { (range: $0.range, tag: $0.tag) }, in: states)
-        var chunks: [UInt32: [Int: [UInt8]]] = [:]
-        for id in parsed {
-            let indices = KeyChunks.indices(of: Int(id.range.offset)..<id.range.end)
-            if indices.allSatisfy({ chunks[id.range.block]?[$0] != nil }) { continue }
-            let loaded = try await loadChunks(Int64(id.range.block), indices, c, log)
-            chunks[id.range.block, default: [:]].merge(loaded) { old, _ in old }
-        }
+        var chunks = try await loadChunks(parsed.map { ($0.range.block, KeyChunks.indices(of: Int($0.range.offset)..<$0.range.end)) }, c, log)
         var keys: [DeliveredKey] = []
+        keys.reserveCapacity(ids.count)
         for (id, one) in zip(ids, parsed) {
             let range = one.range
-            keys.append(DeliveredKey(id: id, key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block]!)))
-            try await c.query("""
-                INSERT INTO \(unescaped: delivered) (block, first_byte, end_byte)
-                VALUES (\(Int64(range.block)), \(Int64(range.offset)), \(Int64(range.end)))
-                """, logger: log)
+            keys.append(DeliveredKey(id: id, key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block, default: [:]])))
         }
-        for (number, block) in touched {
-            try await storeChunks(Int64(number), chunks[number]!, c, log)
-            if block.remaining == 0 { try await retire(Int64(number), c, log) }
-        }
+        // One statement records the delivered ranges and writes the zeroed chunks.
+        let zeroed = ChunkArrays(chunks)
+        let blockNumbers = parsed.map { Int64($0.range.block) }, starts = parsed.map { Int64($0.range.offset) }, ends = parsed.map { Int64($0.range.end) }
+        try await c.query("""
+            WITH zeroed AS (UPDATE \(unescaped: self.chunks) c SET bytes = w.bytes
+                            FROM unnest(\(zeroed.blocks)::BIGINT[], \(zeroed.indices)::BIGINT[], \(zeroed.bytes)::BYTEA[]) AS w(block, idx, bytes)
+                            WHERE c.block = w.block AND c.idx = w.idx RETURNING 1)
+            INSERT INTO \(unescaped: delivered) (block, first_byte, end_byte) SELECT * FROM unnest(\(blockNumbers)::BIGINT[], \(starts)::BIGINT[], \(ends)::BIGINT[])
+            """, logger: log)
+        for (number, block) in touched where block.remaining == 0 { try await retire(Int64(number), c, log) }
         return keys
     }
 
@@ -200,23 +227,31 @@ struct PostgresSchema: Sendable {
         return nil
     }
 
-    private func loadChunks(_ number: Int64, _ indices: ClosedRange<Int>, _ c: PostgresConnection, _ log: Logger) async throws -> [Int: [UInt8]] {
-        let rows = try await c.query("""
-            SELECT idx, bytes FROM \(unescaped: chunks)
-            WHERE block = \(number) AND idx BETWEEN \(Int64(indices.lowerBound)) AND \(Int64(indices.upperBound))
-            """, logger: log)
-        var out: [Int: [UInt8]] = [:]
-        for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) { out[Int(index)] = Array(bytes.readableBytesView) }
+    /// Runs a locking `SELECT number, length, cursor, id_key …` and decodes its rows (the
+    /// cursors without delivered ranges).
+    private func lockedBlocks(_ query: PostgresQuery, _ c: PostgresConnection, _ log: Logger) async throws -> [(cursor: BlockCursor, idKey: IDKey)] {
+        var out: [(cursor: BlockCursor, idKey: IDKey)] = []
+        let rows = try await c.query(query, logger: log)
+        for try await (number, length, cursor, idKey) in rows.decode((Int64, Int64, Int64, ByteBuffer).self) {
+            out.append((BlockCursor(number: UInt32(number), length: Int(length), cursor: Int(cursor), delivered: []), IDKey(Array(idKey.readableBytesView))))
+        }
         return out
     }
 
-    private func storeChunks(_ number: Int64, _ chunks: [Int: [UInt8]], _ c: PostgresConnection, _ log: Logger) async throws {
-        for (index, bytes) in chunks {
-            try await c.query(
-                "UPDATE \(unescaped: self.chunks) SET bytes = \(ByteBuffer(bytes: bytes)) WHERE block = \(number) AND idx = \(Int64(index))",
-                logger: log
-            )
+    /// The chunks that the byte ranges `wanted` touch, by block and index, in one statement.
+    private func loadChunks(_ wanted: [(block: UInt32, indices: ClosedRange<Int>)], _ c: PostgresConnection, _ log: Logger) async throws -> [UInt32: [Int: [UInt8]]] {
+        var pairs = Set<[Int64]>()
+        for (block, indices) in wanted { for index in indices { pairs.insert([Int64(block), Int64(index)]) } }
+        let blockNumbers = pairs.map { $0[0] }, indices = pairs.map { $0[1] }
+        let rows = try await c.query("""
+            SELECT c.block, c.idx, c.bytes FROM \(unescaped: chunks) c, unnest(\(blockNumbers)::BIGINT[], \(indices)::BIGINT[]) AS w(block, idx)
+            WHERE c.block = w.block AND c.idx = w.idx
+            """, logger: log)
+        var out: [UInt32: [Int: [UInt8]]] = [:]
+        for try await (block, index, bytes) in rows.decode((Int64, Int64, ByteBuffer).self) {
+            out[UInt32(block), default: [:]][Int(index)] = Array(bytes.readableBytesView)
         }
+        return out
     }
 
     /// Moves a block with no undelivered byte left to `retired` (ID key and fingerprint only)
@@ -228,5 +263,23 @@ struct PostgresSchema: Sendable {
         try await c.query("DELETE FROM \(unescaped: chunks) WHERE block = \(number)", logger: log)
         try await c.query("DELETE FROM \(unescaped: delivered) WHERE block = \(number)", logger: log)
         try await c.query("DELETE FROM \(unescaped: blocks) WHERE number = \(number)", logger: log)
+    }
+}
+
+/// Chunks by block and index as the three parallel arrays an `unnest` in a statement takes.
+struct ChunkArrays {
+    var blocks: [Int64] = []
+    var indices: [Int64] = []
+    /// The chunks' bytes (secret).
+    var bytes: [ByteBuffer] = []
+
+    init(_ chunks: [UInt32: [Int: [UInt8]]]) {
+        for (block, byIndex) in chunks {
+            for (index, chunk) in byIndex {
+                blocks.append(Int64(block))
+                indices.append(Int64(index))
+                bytes.append(ByteBuffer(bytes: chunk))
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeyStore
+import Randomness
 import Testing
 
 /// The behaviour every backend shares, run against each of ``Backend/available``.
@@ -233,6 +234,52 @@ import Testing
                 taken[range.block, default: []].append(bytes)
                 #expect(key.key == Array(blocks[Int(range.block) - 1].key[bytes]))
             }
+            for store in stores { await store.close() }
+        }
+    }
+
+    /// Sixteen concurrent issuers (two replicas on PostgreSQL) drain small blocks to the end:
+    /// they claim blocks one by one and fall back to waiting for all, and blocks retire under
+    /// them. No byte goes out twice, every byte is either handed out or still stored, and
+    /// "not enough key" comes only when the store cannot serve the request.
+    @Test(arguments: Backend.available)
+    func concurrentIssuersDrainTheStoreExactly(_ backend: Backend) async throws {
+        try await withPlace(backend) { place in
+            let blocks = makeBlocks([200, 150, 330, 90, 260, 120], seed: 12)
+            var stores = [try await place.open("alice")]
+            if backend == .postgres { stores.append(try await place.open("alice")) }
+            for block in blocks { try await stores[0].add(block) }
+            let replicas = stores
+            let issued = try await withThrowingTaskGroup(of: [DeliveredKey].self) { group in
+                for task in 0..<16 {
+                    group.addTask {
+                        var mine: [DeliveredKey] = []
+                        var rng = Xoshiro256(seed: 100 + UInt64(task))
+                        while true {
+                            let count = Int.random(in: 1...3, using: &rng), bytes = Int.random(in: 8...24, using: &rng)
+                            do {
+                                mine += try await replicas[task % replicas.count].issue(count: count, bytes: bytes)
+                            } catch let error as KeyStoreError where error.code == .insufficient {
+                                // Only once too little is left for the smallest request.
+                                if count == 1 && bytes == 8 { return mine }
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: [DeliveredKey]()) { $0 += $1 }
+            }
+            var taken: [UInt32: [Range<Int>]] = [:]
+            for key in issued {
+                let range = KeyRange.parse(key.id)!.range
+                let bytes = Int(range.offset)..<range.end
+                #expect(!(taken[range.block] ?? []).contains { $0.overlaps(bytes) }, "\(range) handed out twice")
+                taken[range.block, default: []].append(bytes)
+                #expect(key.key == Array(blocks[Int(range.block) - 1].key[bytes]))
+            }
+            let handedOut = issued.reduce(0) { $0 + $1.key.count }
+            let stored = try await stores[0].status().storedKeyBits / 8
+            #expect(handedOut + stored == blocks.reduce(0) { $0 + $1.key.count - KeyRange.idKeyBytes })
+            #expect(stored < 8 * blocks.count, "\(stored) bytes left: a block with room for a key of 8 bytes was passed over")
             for store in stores { await store.close() }
         }
     }
