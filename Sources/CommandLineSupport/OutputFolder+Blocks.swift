@@ -17,15 +17,19 @@ extension OutputFolder {
         return "block-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
-    /// One more than the highest block number present (1 for an empty folder).
+    /// One more than the highest block number published or committed (`deliver-NNNNNN/`)
+    /// here (1 for an empty folder).
     package func nextBlock() -> UInt64 {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let numbers = entries.compactMap { name -> UInt64? in
-            guard name.hasPrefix("block-") else { return nil }
-            return UInt64(name.dropFirst(6))
+            for prefix in ["block-", "deliver-"] where name.hasPrefix(prefix) { return UInt64(name.dropFirst(prefix.count)) }
+            return nil
         }
         return (numbers.max() ?? 0) + 1
     }
+
+    /// Whether block `number` is published.
+    package func hasBlock(_ number: UInt64) -> Bool { isFolder("\(path)/\(Self.blockName(number))") == true }
 
     /// Publishes block `number`: the key (if any) and the report.
     /// - Throws: `CLIError.failure` when the block exists already (never clobbered) or a write fails.
@@ -72,39 +76,80 @@ extension OutputFolder {
     }
 }
 
-/// A key held back because the run's last frame (Alice's acknowledgement) did not arrive:
-/// `pending-NNNNNN/` holds the whole key and its report, private like a block, until the next
-/// run says whether the peer delivered it.
+/// Keys on their way to delivery, each a private folder like a block's holding the whole key
+/// (before the pool's refill) and its report, so that a node killed at any moment finds them
+/// and both sites end with the same keys (docs/key-delivery.md, "A node's crashes"):
+/// - `pending-NNNNNN/`: Bob's key from the moment before he confirms it until Alice's
+///   acknowledgement, or until the next run's hello says whether she delivered it;
+/// - `deliver-NNNNNN/`: a key committed for delivery — Alice's before she acknowledges it,
+///   Bob's on the acknowledgement — until its refill, its store entry and its block folder
+///   are done.
 extension OutputFolder {
     package static func pendingName(_ number: UInt64) -> String { "pending-" + blockName(number).dropFirst(6) }
+    package static func committedName(_ number: UInt64) -> String { "deliver-" + blockName(number).dropFirst(6) }
 
-    /// Holds a pending key.
+    /// Holds Bob's key undecided.
     package func holdPending<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
         try publishFolder(Self.pendingName(number), keyName: keyName, key: key, report: report, what: "a pending key is never overwritten")
     }
 
+    /// Commits a key for delivery.
+    package func commit<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
+        try publishFolder(Self.committedName(number), keyName: keyName, key: key, report: report, what: "a committed key is never overwritten")
+    }
+
+    /// Commits a pending key for delivery: one rename, flushed.
+    package func commitPending(_ number: UInt64) throws {
+        try SecretFiles.rename("\(path)/\(Self.pendingName(number))", to: "\(path)/\(Self.committedName(number))")
+    }
+
     /// The pending key of an earlier run, if any: its block number, key bytes and report.
-    /// A pending key whose block was published already (a run killed between the two steps)
-    /// is removed here.
+    /// A pending key whose block was committed or published already (a run killed between
+    /// the two steps) is removed here.
     package func pending(keyName: String) throws -> (block: UInt64, key: [UInt8], report: Data)? {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         guard let name = entries.filter({ $0.hasPrefix("pending-") }).sorted().last, let number = UInt64(name.dropFirst(8)) else {
             return nil
         }
-        if isFolder("\(path)/\(Self.blockName(number))") == true {
+        if hasBlock(number) || isFolder("\(path)/\(Self.committedName(number))") == true {
             discardPending(number, keyName: keyName)
             return nil
         }
+        let staged = try readStaged(name, keyName: keyName)
+        return (number, staged.key, staged.report)
+    }
+
+    /// The numbers of the committed keys, ascending.
+    package func committedBlocks() -> [UInt64] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        return entries.filter { $0.hasPrefix("deliver-") }.compactMap { UInt64($0.dropFirst(8)) }.sorted()
+    }
+
+    /// A committed key's bytes and report.
+    package func committed(_ number: UInt64, keyName: String) throws -> (key: [UInt8], report: Data) {
+        try readStaged(Self.committedName(number), keyName: keyName)
+    }
+
+    private func readStaged(_ name: String, keyName: String) throws -> (key: [UInt8], report: Data) {
         guard let key = FileManager.default.contents(atPath: "\(path)/\(name)/\(keyName)"),
               let report = FileManager.default.contents(atPath: "\(path)/\(name)/report.json") else {
             throw CLIError.failure("\(path)/\(name) is incomplete; move it away by hand")
         }
-        return (number, Array(key), report)
+        return (Array(key), report)
     }
 
     /// Overwrites a pending key with zeros and removes it.
     package func discardPending(_ number: UInt64, keyName: String) {
-        let folder = "\(path)/\(Self.pendingName(number))"
+        discardStaged(Self.pendingName(number), keyName: keyName)
+    }
+
+    /// Overwrites a delivered committed key with zeros and removes it.
+    package func discardCommitted(_ number: UInt64, keyName: String) {
+        discardStaged(Self.committedName(number), keyName: keyName)
+    }
+
+    private func discardStaged(_ name: String, keyName: String) {
+        let folder = "\(path)/\(name)"
         let file = "\(folder)/\(keyName)"
         if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int {
             let fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)

@@ -33,6 +33,8 @@ public final class KeyPool {
     public private(set) var position: UInt64
     /// Unused bytes: `capacity - position`.
     public var remaining: UInt64 { capacity - position }
+    /// The block number of the last refill (0: none), see ``refill(_:block:)``.
+    public private(set) var lastRefillBlock: UInt64
 
     private var file: PoolFile?
 
@@ -46,6 +48,7 @@ public final class KeyPool {
         id = header.id
         capacity = header.capacity
         position = header.position
+        lastRefillBlock = header.lastRefillBlock
     }
 
     deinit { close() }
@@ -105,7 +108,7 @@ public final class KeyPool {
     }
 
     private func writeHeader(_ file: PoolFile) throws(KeyPoolError) {
-        try file.write(PoolHeader(id: id, capacity: capacity, position: position).encoded(), at: 0)
+        try file.write(PoolHeader(id: id, capacity: capacity, position: position, lastRefillBlock: lastRefillBlock).encoded(), at: 0)
         try file.sync()
     }
 
@@ -177,23 +180,34 @@ public final class KeyPool {
         return Reservation(position: start, bytes: key)
     }
 
-    /// Appends key at the end of the pool: the bytes are written after the current capacity and
-    /// flushed, then the header's capacity grows and is flushed. A crash in between leaves the
-    /// appended bytes outside the pool, to be overwritten by the next refill.
-    /// - Parameter bytes: a positive multiple of 16 bytes, the same on both sides of the pair.
-    /// - Throws: `.invalidArgument` (size, or beyond `maximumByteCount`), `.io`.
-    public func refill(_ bytes: [UInt8]) throws(KeyPoolError) {
+    /// Appends key at the end of the pool, once per block: the bytes are written after the
+    /// current capacity and flushed, then the header's capacity grows and `block` becomes its
+    /// ``lastRefillBlock``, flushed in one header write. A crash before that header write
+    /// leaves the appended bytes outside the pool, to be overwritten by the next refill; a
+    /// crash after it leaves the refill recorded, so that doing it again is a no-op.
+    /// - Parameters:
+    ///   - bytes: a positive multiple of 16 bytes, the same on both sides of the pair.
+    ///   - block: the block the bytes come from, ≥ 1; blocks refill in increasing order.
+    /// - Returns: false, changing nothing, when a refill from `block` (or a later block) is
+    ///   recorded already.
+    /// - Throws: `.invalidArgument` (size, block 0, or beyond `maximumByteCount`), `.io`.
+    @discardableResult
+    public func refill(_ bytes: [UInt8], block: UInt64) throws(KeyPoolError) -> Bool {
         let file = try openFile()
         let count = UInt64(bytes.count)
         guard count > 0, count % Self.granule == 0 else {
             throw KeyPoolError(.invalidArgument, path: path, "a refill of \(path) must be a positive multiple of \(Self.granule) bytes (got \(count)).")
         }
+        guard block >= 1 else { throw KeyPoolError(.invalidArgument, path: path, "a refill of \(path) names block 0; blocks count from 1.") }
+        guard block > lastRefillBlock else { return false }
         guard count <= Self.maximumByteCount - capacity else {
             throw KeyPoolError(.invalidArgument, path: path, "pool \(path) would exceed \(Self.maximumByteCount) bytes.")
         }
         try file.write(bytes, at: UInt64(PoolHeader.byteCount) + capacity)
         try file.sync()
         capacity += count
+        lastRefillBlock = block
         try writeHeader(file)
+        return true
     }
 }

@@ -35,6 +35,27 @@ public struct NodeSettings: Sendable {
     }
 }
 
+/// Where a node makes a key's fate durable, at the moments that keep the two sites' keys the
+/// same whenever either node is killed (docs/key-delivery.md, "A node's crashes"). Each call
+/// returns only once its effect is on the disk.
+///
+/// The commit point of a block is Alice's ``commit(_:key:report:)``, made before she
+/// acknowledges the key: a block is delivered at both sites exactly when Alice committed it.
+/// Bob holds his key (``hold(_:key:report:)``) before he confirms it, commits it on the
+/// acknowledgement, and otherwise learns from the next run's hello whether Alice committed
+/// it: her next block number is past it exactly then.
+public protocol KeyJournal {
+    /// Bob, before he confirms a key: holds it undecided.
+    func hold(_ number: UInt64, key: SecretBits, report: NodeReport) throws
+    /// Alice, before she acknowledges a key: commits it for delivery.
+    func commit(_ number: UInt64, key: SecretBits, report: NodeReport) throws
+    /// Bob: commits his held key for delivery (Alice acknowledged it, or a hello says she
+    /// committed it).
+    func commitHeld(_ number: UInt64) throws
+    /// Bob: destroys his held key (a hello says Alice did not commit it).
+    func discardHeld(_ number: UInt64) throws
+}
+
 /// One block: one run of the protocol between this node and its peer over one connection.
 public enum NodeBlock {
     /// Pool bytes one run reserves for its authentication (a hash key and every pad).
@@ -43,38 +64,25 @@ public enum NodeBlock {
     /// it at once, so a silent connection is dropped soon and does not hold the next one up.
     public static let helloTimeout = 10.0
 
-    /// A key Bob computed whose delivery Alice did not acknowledge: she may or may not have
-    /// delivered it (the acknowledgement is the run's last frame). Held privately until the
-    /// next run's hello, whose block number says whether Alice delivered it.
-    public struct PendingKey: Sendable {
-        public let block: UInt64
-        /// The whole key, before the pool's refill.
-        public let key: SecretBits
-        public let report: NodeReport
-
-        public init(block: UInt64, key: SecretBits, report: NodeReport) {
-            self.block = block
-            self.key = key
-            self.report = report
-        }
-    }
-
-    /// What became of a pending key once the peer's hello was read.
+    /// What became of Bob's held key of an earlier run once the peer's hello was read.
     public enum Settlement: Sendable {
-        /// Alice delivered it: deliver it too (the pool has been refilled from it).
-        case delivered(block: UInt64, key: SecretBits, report: NodeReport)
-        /// Alice did not: destroy it.
+        /// Alice committed it: committed here too.
+        case committed(block: UInt64)
+        /// Alice did not: destroyed.
         case discarded(block: UInt64)
     }
 
     /// What a block produced on this node.
     public struct Result: Sendable {
-        /// The key delivered to applications (after the pool's refill), or why there is none.
+        /// The whole key (before the pool's refill), committed to the journal, or why there is
+        /// none. Delivery — the refill, then the store or key file — is the caller's, from the
+        /// journal (``deliver(_:key:report:pool:)``).
         public let outcome: PartyOutcome
+        /// The report, with the refill the delivery will make.
         public let report: NodeReport
-        /// Bob's key when Alice's acknowledgement did not arrive (the outcome is then aborted).
-        public let pending: PendingKey?
-        /// The fate of the pending key of an earlier run, decided by this run's hello.
+        /// Whether Bob holds this run's key undecided (Alice's acknowledgement did not arrive).
+        public let held: Bool
+        /// The fate of Bob's held key of an earlier run, decided by this run's hello.
         public let settlement: Settlement?
         /// Whether the peer's hello authenticated: a failure before that was an unauthenticated
         /// connection (garbage, a port scan, a forgery), which spent no key and is not a run.
@@ -83,21 +91,25 @@ public enum NodeBlock {
 
     /// Runs one block over `connection`.
     ///
-    /// After the protocol, the nodes confirm the key (Bob: `keyConfirmed`; Alice, who then
-    /// delivers: `keyAcknowledged`; Bob delivers on the acknowledgement). A fault on any frame
-    /// therefore leaves neither node with a key — except on the acknowledgement, the last
-    /// frame, where Alice has delivered and Bob cannot know it: Bob then holds the key
-    /// pending (``Result/pending``), and the next run's hello settles it (``Settlement``).
+    /// After the protocol, the nodes confirm the key: Bob holds it and sends `keyConfirmed`;
+    /// Alice commits it and sends `keyAcknowledged`; Bob commits it on the acknowledgement
+    /// (``KeyJournal``). A fault on any frame therefore leaves neither node with a key —
+    /// except on the acknowledgement, the last frame, where Alice has committed and Bob cannot
+    /// know it: Bob's key then stays held (``Result/held``), and the next run's hello settles
+    /// it (``Settlement``).
     /// - Parameters:
     ///   - initiator: whether this node opened the connection (it chooses the session ID and
     ///     its pool position opens the run).
     ///   - block: this node's next block number; the run uses the larger of both nodes'.
-    ///   - pending: a key held from an earlier run, settled once the peer's hello is read.
+    ///   - held: the number of Bob's held key of an earlier run, settled once the peer's hello
+    ///     is read.
+    ///   - journal: where the key's fate is made durable.
     ///   - progress: stage and fraction, for progress output.
     /// - Returns: the outcome and report; never throws — every failure is an aborted outcome
     ///   whose reason names the check that failed.
     public static func run(connection: FrameConnection, initiator: Bool, pool: KeyPool, settings: NodeSettings, block: UInt64,
-                           pending: PendingKey? = nil, measurements: NodeMeasurements, progress: ProgressHandler?) -> Result {
+                           held: UInt64? = nil, journal: any KeyJournal, measurements: NodeMeasurements,
+                           progress: ProgressHandler?) -> Result {
         let clock = ContinuousClock()
         let started = clock.now
         var channel = AuthenticatedChannel(connection: connection, role: settings.role, timeout: settings.timeout)
@@ -107,8 +119,21 @@ public enum NodeBlock {
         var outcome: PartyOutcome
         var device: SourceDevice?
         var settlement: Settlement?
-        var unacknowledged: SecretBits?
+        var heldNow = false
         defer { device?.close() }
+        func protocolReport(_ outcome: PartyOutcome) -> ProtocolReport {
+            ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
+                           seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds, publicBits: channel.publicBits)
+                .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+        }
+        func report(_ protocolReport: ProtocolReport) -> NodeReport {
+            // A key's report counts the refill its delivery makes, and the pool as it will be.
+            let refill = protocolReport.aborted ? 0 : refillBytes(keyBits: protocolReport.keyBits, settings: settings)
+            let node = NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
+                                       poolPositionBits: channel.position * 8, poolRemainingBits: (pool.remaining + UInt64(refill)) * 8,
+                                       refillBits: refill * 8, wireBytes: channel.wireBytes)
+            return NodeReport(protocolReport: protocolReport, node: node)
+        }
         do {
             let own = Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration)
             let peer = initiator ? try channel.open(pool: pool, hello: own)
@@ -116,8 +141,8 @@ public enum NodeBlock {
             guard peer.role != settings.role else {
                 throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
             }
-            if let pending {
-                settlement = try settle(pending, peerNextBlock: peer.block, pool: pool, settings: settings)
+            if let held {
+                settlement = try settle(held, peerNextBlock: peer.block, journal: journal)
             }
             var comparable = peer
             comparable.block = own.block
@@ -142,99 +167,93 @@ public enum NodeBlock {
             machine = PartyMachine(role: settings.role, configuration: settings.configuration, measurements: source, progress: progress)
             outcome = try converse(&machine!, channel: &channel, device: device, stageSeconds: &stageSeconds, progress: progress)
             if case .key(let key) = outcome {
-                unacknowledged = key
-                try confirm(role: settings.role, channel: &channel)
-                unacknowledged = nil
+                let keyReport = report(protocolReport(outcome))
+                if settings.role == .bob {
+                    do { try journal.hold(agreedBlock, key: key, report: keyReport) } catch {
+                        throw NodeFailure("the key could not be held (\(error)); not confirmed")
+                    }
+                    heldNow = true
+                    try channel.send(.keyConfirmed)
+                    let answer = try channel.receivePayload(expecting: "Alice's acknowledgement of the key")
+                    if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
+                    guard case .keyAcknowledged = answer else {
+                        throw NodeFailure("Alice sent \(answer.type) instead of acknowledging the key")
+                    }
+                    do { try journal.commitHeld(agreedBlock) } catch {
+                        throw NodeFailure("the acknowledged key could not be committed (\(error))")
+                    }
+                    heldNow = false
+                } else {
+                    let answer = try channel.receivePayload(expecting: "Bob's key confirmation")
+                    if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
+                    guard case .keyConfirmed = answer else {
+                        throw NodeFailure("Bob sent \(answer.type) instead of confirming the key")
+                    }
+                    do { try journal.commit(agreedBlock, key: key, report: keyReport) } catch {
+                        throw NodeFailure("the key could not be committed (\(error)); not acknowledged")
+                    }
+                    // Committed: delivered even if this last frame is lost (Bob then holds the
+                    // key, and the next hello settles it).
+                    try? channel.send(.keyAcknowledged)
+                }
             }
         } catch {
             channel.abort("\(error)")
-            outcome = machine?.outcome.flatMap { if case .aborted = $0, unacknowledged == nil { return $0 } else { return nil } }
+            outcome = machine?.outcome.flatMap { if case .aborted = $0, !heldNow { return $0 } else { return nil } }
                 ?? .aborted(reason: "\(error)")
         }
         channel.close()
-        let seconds = ProtocolRun.seconds(clock.now - started)
-        func protocolReport(_ outcome: PartyOutcome) -> ProtocolReport {
-            ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome, seconds: seconds,
-                           stageSeconds: stageSeconds, publicBits: channel.publicBits)
-                .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+        func result(_ outcome: PartyOutcome, _ report: NodeReport) -> Result {
+            Result(outcome: outcome, report: report, held: heldNow, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
         }
-        func report(_ protocolReport: ProtocolReport, refilled: Int = 0) -> NodeReport {
-            let node = NodeReport.Node(role: settings.role, peer: connection.peer, block: agreedBlock, session: channel.session.description,
-                                       poolPositionBits: channel.position * 8, poolRemainingBits: pool.remaining * 8,
-                                       refillBits: refilled * 8, wireBytes: channel.wireBytes)
-            return NodeReport(protocolReport: protocolReport, node: node)
-        }
-        func result(_ outcome: PartyOutcome, _ report: NodeReport, pending: PendingKey? = nil) -> Result {
-            Result(outcome: outcome, report: report, pending: pending, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
-        }
-        if settings.role == .bob, let key = unacknowledged, case .aborted(let reason) = outcome {
-            // Alice may have delivered this key: hold it, and let the next hello tell.
+        if heldNow, case .aborted(let reason) = outcome {
             let held = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
-            return result(.aborted(reason: held), report(protocolReport(outcome).refusingKey(reason: held)),
-                          pending: PendingKey(block: agreedBlock, key: key, report: report(protocolReport(.key(key)))))
+            return result(.aborted(reason: held), report(protocolReport(outcome).refusingKey(reason: held)))
         }
-        guard case .key(let key) = outcome else { return result(outcome, report(protocolReport(outcome))) }
+        return result(outcome, report(protocolReport(outcome)))
+    }
+
+    /// Decides Bob's held key by Alice's next block number: past it exactly when she
+    /// committed it. The decision is on the disk before the run goes on: a held key left
+    /// undecided by a crash here would be read against a later hello, whose block number has
+    /// moved past it whether or not Alice committed it.
+    private static func settle(_ held: UInt64, peerNextBlock: UInt64, journal: any KeyJournal) throws(NodeFailure) -> Settlement {
         do {
-            let (refill, delivered) = try Self.refill(pool: pool, from: key, bytes: settings.refillBytes)
-            return result(.key(delivered), report(protocolReport(outcome), refilled: refill))
-        } catch {
-            let reason = "the key pool could not be refilled (\(error.description)); the key was withheld"
-            return result(.aborted(reason: reason), report(protocolReport(outcome).refusingKey(reason: reason)))
-        }
-    }
-
-    /// Key confirmation after the protocol: Bob says he holds the key, Alice acknowledges.
-    private static func confirm(role: Party, channel: inout AuthenticatedChannel) throws(NodeFailure) {
-        if role == .bob {
-            try channel.send(.keyConfirmed)
-            let answer = try channel.receivePayload(expecting: "Alice's acknowledgement of the key")
-            if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
-            guard case .keyAcknowledged = answer else {
-                throw NodeFailure("Alice sent \(answer.type) instead of acknowledging the key")
+            guard peerNextBlock > held else {
+                try journal.discardHeld(held)
+                return .discarded(block: held)
             }
-        } else {
-            let answer = try channel.receivePayload(expecting: "Bob's key confirmation")
-            if case .message(.abort(let reason)) = answer { throw NodeFailure(reason) }
-            guard case .keyConfirmed = answer else {
-                throw NodeFailure("Bob sent \(answer.type) instead of confirming the key")
-            }
-            // Bob holds the key: deliver it even if this last frame is lost (Bob then holds it
-            // pending, and the next hello settles it).
-            try? channel.send(.keyAcknowledged)
-        }
-    }
-
-    /// Decides a pending key by the peer's next block number: one past the pending block means
-    /// Alice delivered it. Delivery refills the pool from it first, as it would have then.
-    private static func settle(_ pending: PendingKey, peerNextBlock: UInt64, pool: KeyPool,
-                               settings: NodeSettings) throws(NodeFailure) -> Settlement {
-        guard peerNextBlock > pending.block else { return .discarded(block: pending.block) }
-        do {
-            let (refill, delivered) = try Self.refill(pool: pool, from: pending.key, bytes: settings.refillBytes)
-            let node = pending.report.node
-            let report = NodeReport(protocolReport: pending.report.protocolReport,
-                                    node: NodeReport.Node(role: node.role, peer: node.peer, block: node.block, session: node.session,
-                                                          poolPositionBits: node.poolPositionBits, poolRemainingBits: pool.remaining * 8,
-                                                          refillBits: refill * 8, wireBytes: node.wireBytes))
-            return .delivered(block: pending.block, key: delivered, report: report)
+            try journal.commitHeld(held)
+            return .committed(block: held)
         } catch {
-            throw NodeFailure("the key pool could not be refilled from pending block \(pending.block) (\(error.description))")
+            throw NodeFailure("the held key of block \(held) could not be settled (\(error))")
         }
     }
 
-    /// Moves the first `bytes` bytes of the key into the pool (both nodes hold the same key, so
-    /// their pools grow alike) and returns the rest for delivery.
-    static func refill(pool: KeyPool, from key: SecretBits, bytes: Int) throws(KeyPoolError) -> (Int, SecretBits) {
+    /// The bytes of a key of `keyBits` bits that refill the pool: `settings.refillBytes`,
+    /// at most the key's whole bytes, rounded down to the pool's granule.
+    public static func refillBytes(keyBits: Int, settings: NodeSettings) -> Int {
         let granule = Int(KeyPool.granule)
-        let refill = min(bytes, key.count / 8) / granule * granule
-        guard refill > 0 else { return (0, key) }
+        return min(settings.refillBytes, keyBits / 8) / granule * granule
+    }
+
+    /// Delivers a committed key's first step: moves its first `refillBytes` bytes into the
+    /// pool, once (both nodes hold the same key, so their pools grow alike; a repeat after a
+    /// crash is a no-op, ``KeyPool/refill(_:block:)``), and returns the rest for the store or
+    /// key file.
+    /// - Parameters:
+    ///   - refillBytes: from the committed report (`refillBits / 8`), so a restart with other
+    ///     flags refills what the peer did.
+    /// - Throws: the pool's error; the key stays committed.
+    public static func deliver(_ number: UInt64, key: SecretBits, refillBytes: Int, pool: KeyPool) throws(KeyPoolError) -> SecretBits {
+        guard refillBytes > 0 else { return key }
         let (head, rest) = key.withBits { bits in
-            (bits.slice(0..<(8 * refill)).bytesMSBFirst(), SecretBits(bits.slice((8 * refill)..<bits.count)))
+            (bits.slice(0..<(8 * refillBytes)).bytesMSBFirst(), SecretBits(bits.slice((8 * refillBytes)..<bits.count)))
         }
         var material = head
         defer { for i in material.indices { material[i] = 0 } }
-        try pool.refill(material)
-        return (refill, rest)
+        try pool.refill(material, block: number)
+        return rest
     }
 
     /// Feeds the party's state machine with authenticated messages until it has finished.

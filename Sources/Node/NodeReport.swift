@@ -15,7 +15,7 @@ public struct NodeReport: Sendable, Codable {
         /// Bit offset of the run's authentication keys in the pre-shared pool.
         public let poolPositionBits: UInt64
         /// Pool bits left after the run (and its refill).
-        public let poolRemainingBits: UInt64
+        public var poolRemainingBits: UInt64
         /// Bits of the new key moved into the pool before delivery.
         public let refillBits: Int
         /// Bytes of frames sent and received (headers, payloads, tags).
@@ -23,7 +23,7 @@ public struct NodeReport: Sendable, Codable {
     }
 
     public var protocolReport: ProtocolReport
-    public let node: Node
+    public var node: Node
 
     /// The key handed to applications: the key minus the refill.
     public var deliveredKeyBits: Int { protocolReport.aborted ? 0 : protocolReport.keyBits - node.refillBits }

@@ -104,6 +104,10 @@ struct NodeCommand: ParsableCommand {
             throw CLIError.usage("--listen: \(error).")
         }
         if let listener { log("listening on \(listener.endpoint)") }
+        let keyName = "\(settings.role.rawValue).key"
+        let journal = FolderJournal(folder: folder, keyName: keyName)
+        // Keys an earlier run committed and a kill cut off before delivery.
+        try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
         var block = 0
         while blocks == 0 || block < blocks {
             block += 1
@@ -123,11 +127,11 @@ struct NodeCommand: ParsableCommand {
                 throw CLIError.aborted("block \(block): \(error.description); no key written.")
             }
             log("block \(block): connected to \(connection.peer)")
-            let keyName = "\(settings.role.rawValue).key"
-            let pending = try self.pending(in: folder, keyName: keyName)
+            let held = try folder.pending(keyName: keyName)?.block
             let progress = ProgressReporter()
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
-                                       block: folder.nextBlock(), pending: pending, measurements: measurements, progress: progress.handler)
+                                       block: folder.nextBlock(), held: held, journal: journal, measurements: measurements,
+                                       progress: progress.handler)
             progress.finish()
             if listener != nil && !result.peerAuthenticated {
                 // Not a run: a connection whose hello did not authenticate spent no key. Keep
@@ -138,34 +142,65 @@ struct NodeCommand: ParsableCommand {
                 continue
             }
             switch result.settlement {
-            case .delivered(let number, let key, let report)?:
-                try publish(number, key: key, report: report, to: folder)
-                folder.discardPending(number, keyName: keyName)
-                log("pending block \(number): Alice delivered it; delivered here too")
-            case .discarded(let number)?:
-                folder.discardPending(number, keyName: keyName)
-                log("pending block \(number): Alice did not deliver it; destroyed")
-            case nil:
-                break
+            case .committed(let number)?: log("pending block \(number): Alice delivered it; delivered here too")
+            case .discarded(let number)?: log("pending block \(number): Alice did not deliver it; destroyed")
+            case nil: break
             }
-            if let held = result.pending {
-                try folder.holdPending(held.block, keyName: keyName, key: held.key, report: held.report)
-            }
-            try deliver(result, to: folder)
+            // This run's key and a pending key the hello settled, in block order.
+            try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
+            try finish(result, folder: folder)
         }
     }
 
-    private func deliver(_ result: NodeBlock.Result, to folder: OutputFolder) throws {
+    /// Reports a run: its JSON line or summary; the report of a run without a key as
+    /// `aborted-…json`, and exit 3.
+    private func finish(_ result: NodeBlock.Result, folder: OutputFolder) throws {
         var report = result.report
         if records != nil { report.protocolReport.premise = "assumed" }
         if json { try JSONOutput.print(report, pretty: false) }
-        guard case .key(let key) = result.outcome, !report.protocolReport.aborted else {
+        guard case .key = result.outcome, !report.protocolReport.aborted else {
             try folder.publishAborted(session: report.node.session, report: report)
             if !json { printSummary(report, folder: nil) }
             throw CLIError.aborted("block aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
         }
-        try publish(report.node.block, key: key, report: report, to: folder)
         if !json { printSummary(report, folder: folder) }
+    }
+
+    /// Delivers every committed key in `folder`, oldest first, each in steps that are safe to
+    /// repeat, so that a node killed between any two finishes the job when it starts again:
+    /// the pool's refill (once per block, ``KeyPool/refill(_:block:)``); the rest into the
+    /// store (adding a stored block again is a no-op) or a key file; the report as
+    /// `block-NNNNNN/` (kept if there); then the committed copy is overwritten and removed.
+    private func deliverCommitted(folder: OutputFolder, keyName: String, pool: KeyPool) throws {
+        for number in folder.committedBlocks() {
+            let staged = try folder.committed(number, keyName: keyName)
+            let name = "\(folder.path)/\(OutputFolder.committedName(number))"
+            var report = try Self.decodeReport(staged.report, in: name)
+            var key = try Self.key(staged.key, bits: report.protocolReport.keyBits, in: name)
+            let refill = report.node.refillBits / 8
+            do { key = try NodeBlock.deliver(number, key: key, refillBytes: refill, pool: pool) } catch {
+                throw CLIError.failure("block \(number): the key pool could not be refilled (\(error.description)); the key stays in \(name)")
+            }
+            report.node.poolRemainingBits = pool.remaining * 8
+            if records != nil { report.protocolReport.premise = "assumed" }
+            if !folder.hasBlock(number) { try publish(number, key: key, report: report, to: folder) }
+            folder.discardCommitted(number, keyName: keyName)
+        }
+    }
+
+    private static func decodeReport(_ data: Data, in folder: String) throws -> NodeReport {
+        do { return try JSONDecoder().decode(NodeReport.self, from: data) } catch {
+            throw CLIError.failure("\(folder)/report.json cannot be read: \(error)")
+        }
+    }
+
+    private static func key(_ bytes: [UInt8], bits: Int, in folder: String) throws -> SecretBits {
+        guard bits > 0, bytes.count == (bits + 7) / 8 else {
+            throw CLIError.failure("\(folder) holds \(bytes.count) key bytes for \(bits) bits")
+        }
+        var bytes = bytes
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return SecretBits(BitVector(bytesMSBFirst: bytes, count: bits))
     }
 
     /// Publishes a block: its key into the site's store (``store``) or a key file, and its report.
@@ -188,22 +223,6 @@ struct NodeCommand: ParsableCommand {
             await keyStore.close()
         }
         try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: nil, report: report)
-    }
-
-    /// The key an earlier run left pending in `folder`, if any.
-    private func pending(in folder: OutputFolder, keyName: String) throws -> NodeBlock.PendingKey? {
-        guard let held = try folder.pending(keyName: keyName) else { return nil }
-        let report: NodeReport
-        do { report = try JSONDecoder().decode(NodeReport.self, from: held.report) } catch {
-            throw CLIError.failure("\(folder.path)/\(OutputFolder.pendingName(held.block))/report.json cannot be read: \(error)")
-        }
-        let bits = report.protocolReport.keyBits
-        guard bits > 0, held.key.count == (bits + 7) / 8 else {
-            throw CLIError.failure("\(folder.path)/\(OutputFolder.pendingName(held.block)) holds \(held.key.count) key bytes for \(bits) bits")
-        }
-        var bytes = held.key
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        return NodeBlock.PendingKey(block: held.block, key: SecretBits(BitVector(bytesMSBFirst: bytes, count: bits)), report: report)
     }
 
     private func printSummary(_ report: NodeReport, folder: OutputFolder?) {
@@ -307,4 +326,23 @@ func waitFor(_ work: @escaping @Sendable () async throws -> Void) throws {
     done.wait()
     if let error = outcome.error as? KeyStoreError { throw CLIError.failure("--store: \(error.description)") }
     if let error = outcome.error { throw error }
+}
+
+/// The node's ``KeyJournal``: its output folder's `pending-NNNNNN/` and `deliver-NNNNNN/`
+/// folders, each written whole with one flushed rename.
+struct FolderJournal: KeyJournal {
+    let folder: OutputFolder
+    let keyName: String
+
+    func hold(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
+        try folder.holdPending(number, keyName: keyName, key: key, report: report)
+    }
+
+    func commit(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
+        try folder.commit(number, keyName: keyName, key: key, report: report)
+    }
+
+    func commitHeld(_ number: UInt64) throws { try folder.commitPending(number) }
+
+    func discardHeld(_ number: UInt64) throws { folder.discardPending(number, keyName: keyName) }
 }

@@ -121,12 +121,49 @@ struct KeyPoolTests {
         for path in [alice, bob] {
             let pool = try KeyPool.open(path: path)
             _ = try pool.reserve(bytes: 32)
-            try pool.refill(extra)
-            #expect(pool.capacity == 80 && pool.remaining == 48)
+            #expect(try pool.refill(extra, block: 3))
+            #expect(pool.capacity == 80 && pool.remaining == 48 && pool.lastRefillBlock == 3)
             #expect(try pool.reserve(bytes: 48).bytes == extra)
-            #expect { try pool.refill([1, 2, 3]) } throws: { ($0 as? KeyPoolError)?.code == .invalidArgument }
+            #expect { try pool.refill([1, 2, 3], block: 4) } throws: { ($0 as? KeyPoolError)?.code == .invalidArgument }
+            #expect { try pool.refill(extra, block: 0) } throws: { ($0 as? KeyPoolError)?.code == .invalidArgument }
         }
         #expect(try contents(alice) == contents(bob))
+    }
+
+    /// A node killed after refilling from a block and before recording the block delivered
+    /// refills from it again on restart: the pool must take the bytes once, also across a
+    /// reopen, or the pair's pools would differ from there on.
+    @Test func aRefillFromTheSameBlockIsTakenOnce() throws {
+        let (alice, _) = try makePair(bytes: 32)
+        let extra = [UInt8](repeating: 9, count: 32)
+        do {
+            let pool = try KeyPool.open(path: alice)
+            #expect(try pool.refill(extra, block: 5))
+            #expect(try !pool.refill(extra, block: 5))
+            #expect(try !pool.refill(extra, block: 4))
+            #expect(pool.capacity == 64)
+        }
+        let reopened = try KeyPool.open(path: alice)
+        #expect(reopened.lastRefillBlock == 5 && reopened.capacity == 64)
+        #expect(try !reopened.refill(extra, block: 5))
+        #expect(try reopened.refill(extra, block: 6))
+        #expect(reopened.capacity == 96)
+    }
+
+    /// A version-1 file (before the refill field) opens as "no refill recorded" and is written
+    /// as version 2 from then on.
+    @Test func aVersionOnePoolOpensAndBecomesVersionTwo() throws {
+        let (alice, _) = try makePair(bytes: 32)
+        let handle = try #require(FileHandle(forUpdatingAtPath: alice))
+        try handle.seek(toOffset: 8)
+        try handle.write(contentsOf: Data([1, 0, 0, 0]))
+        try handle.close()
+        let pool = try KeyPool.open(path: alice)
+        #expect(pool.lastRefillBlock == 0)
+        #expect(try pool.refill([UInt8](repeating: 1, count: 16), block: 1))
+        pool.close()
+        let bytes = try contents(alice)
+        #expect(bytes[8] == 2 && bytes[48] == 1)
     }
 
     @Test func aSecondOpenOfTheSameFileIsRefused() throws {
@@ -171,7 +208,7 @@ struct KeyPoolTests {
         case "empty": bytes = []
         case "short header": bytes = Array(bytes[0..<40])
         case "magic": bytes[0] = UInt8(ascii: "X")
-        case "version": put(2, at: 8, width: 4)
+        case "version": put(3, at: 8, width: 4)
         case "flags": put(1, at: 12, width: 4)
         case "reserved": bytes[63] = 1
         case "position beyond capacity": put(272, at: 40, width: 8)

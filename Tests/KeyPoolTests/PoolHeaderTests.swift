@@ -38,7 +38,10 @@ struct PoolHeaderTests {
         switch Result(catching: { () throws(KeyPoolError) in try PoolHeader.decode(bytes, fileLength: length, path: name) }) {
         case .success(let header):
             #expect(name.hasPrefix("valid-"), "\(name) decoded")
-            #expect(header.encoded() == bytes, "\(name)")
+            // Version 1 is read and written back as version 2, the rest unchanged.
+            var expected = bytes
+            if expected[8] == 1 { expected[8] = 2 }
+            #expect(header.encoded() == expected, "\(name)")
         case .failure(let error):
             #expect(name.hasPrefix("invalid-"), "\(name): \(error)")
             #expect(error.code == .format, "\(name)")
