@@ -112,7 +112,7 @@ extension OutputFolder {
             return nil
         }
         if hasBlock(number) || isFolder("\(path)/\(Self.committedName(number))") == true {
-            discardPending(number, keyName: keyName)
+            try discardPending(number)
             return nil
         }
         let staged = try readStaged(name, keyName: keyName)
@@ -139,28 +139,26 @@ extension OutputFolder {
     }
 
     /// Overwrites a pending key with zeros and removes it.
-    package func discardPending(_ number: UInt64, keyName: String) {
-        discardStaged(Self.pendingName(number), keyName: keyName)
+    /// - Throws: when it cannot be taken out of sight (it is then still pending).
+    package func discardPending(_ number: UInt64) throws {
+        try discardStaged(Self.pendingName(number))
     }
 
     /// Overwrites a delivered committed key with zeros and removes it.
-    package func discardCommitted(_ number: UInt64, keyName: String) {
-        discardStaged(Self.committedName(number), keyName: keyName)
+    /// - Throws: when it cannot be taken out of sight (it is then still committed).
+    package func discardCommitted(_ number: UInt64) throws {
+        try discardStaged(Self.committedName(number))
     }
 
-    private func discardStaged(_ name: String, keyName: String) {
+    /// Takes the folder out of sight with one flushed rename to a temporary name — so that a
+    /// kill while its key is being overwritten never leaves a damaged key under its real name,
+    /// to be delivered on restart — then overwrites and removes it (``recover()`` finishes the
+    /// job after a kill).
+    private func discardStaged(_ name: String) throws {
         let folder = "\(path)/\(name)"
-        let file = "\(folder)/\(keyName)"
-        if let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int {
-            let fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
-            if fd >= 0 {
-                let zeros = [UInt8](repeating: 0, count: size)
-                _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, size, 0) }
-                fsync(fd)
-                close(fd)
-            }
-        }
-        SecretFiles.removeTree(folder)
+        let doomed = "\(path)/\(SecretFiles.temporaryPrefix)discard-\(name)"
+        try SecretFiles.rename(folder, to: doomed)
+        SecretFiles.destroyTree(doomed)
         SecretFiles.syncFolder(path)
     }
 }

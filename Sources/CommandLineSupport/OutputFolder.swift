@@ -66,12 +66,13 @@ package struct OutputFolder {
         try recover()
     }
 
-    /// Finishes a commit a killed run left (`.diqkd-commit`) and deletes uncommitted stages.
+    /// Finishes a commit a killed run left (`.diqkd-commit`) and destroys uncommitted stages
+    /// and folders a killed run was discarding.
     package func recover() throws {
         if FileManager.default.fileExists(atPath: "\(path)/\(Self.commitName)") { try finishCommit() }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         for name in entries where name.hasPrefix(SecretFiles.temporaryPrefix) {
-            SecretFiles.removeTree("\(path)/\(name)")
+            SecretFiles.destroyTree("\(path)/\(name)")
         }
         SecretFiles.syncFolder(path)
     }

@@ -80,6 +80,24 @@ package enum SecretFiles {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// Overwrites every regular file in `path` (a file, or a folder's files one level down)
+    /// with zeros and flushes it, then removes `path`. Best effort: the file system may keep
+    /// old blocks, but no name leads to the bytes any more.
+    package static func destroyTree(_ path: String) {
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: path))?.map { "\(path)/\($0)" } ?? [path]
+        for file in children {
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0 else { continue }
+            let fd = open(file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            let zeros = [UInt8](repeating: 0, count: Int(info.st_size))
+            _ = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress, zeros.count, 0) }
+            fsync(fd)
+            close(fd)
+        }
+        removeTree(path)
+    }
+
     private static func failure(_ what: String, _ path: String) -> CLIError {
         CLIError.failure("\(what) \(path): \(String(cString: strerror(errno)))")
     }

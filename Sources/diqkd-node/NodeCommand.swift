@@ -184,7 +184,7 @@ struct NodeCommand: ParsableCommand {
             report.node.poolRemainingBits = pool.remaining * 8
             if records != nil { report.protocolReport.premise = "assumed" }
             if !folder.hasBlock(number) { try publish(number, key: key, report: report, to: folder) }
-            folder.discardCommitted(number, keyName: keyName)
+            try folder.discardCommitted(number)
         }
     }
 
@@ -344,5 +344,5 @@ struct FolderJournal: KeyJournal {
 
     func commitHeld(_ number: UInt64) throws { try folder.commitPending(number) }
 
-    func discardHeld(_ number: UInt64) throws { folder.discardPending(number, keyName: keyName) }
+    func discardHeld(_ number: UInt64) throws { try folder.discardPending(number) }
 }

@@ -33,30 +33,8 @@ extension NodeProcesses {
                 }
             }
             let port = (alice: Int.random(in: 20_000...29_999), bob: Int.random(in: 30_000...39_999))
-            func kme(_ site: String, _ port: Int) throws -> Launched {
-                let server = try Launched(["kme", "--store", lab.path("\(site).keys"), "--cert", lab.path("pki/kme-\(site).pem"),
-                                           "--key", lab.path("pki/kme-\(site).key"), "--ca", lab.path("pki/ca.pem"),
-                                           "--listen", "127.0.0.1:\(port)", "--kme-id", "kme-\(site)",
-                                           "--peer-kme-id", site == "alice" ? "kme-bob" : "kme-alice",
-                                           "--master-sae", "sae-alice", "--slave-sae", "sae-bob", "--log-level", "error"],
-                                          executable: "diqkd-kme", in: lab.folder)
-                let deadline = Date(timeIntervalSinceNow: 20)
-                while server.process.isRunning && Date() < deadline {
-                    if (try? KeyDeliveryTests.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--cert", lab.path("pki/sae-\(site).pem"),
-                                                                    "--key", lab.path("pki/sae-\(site).key"), "--cacert", lab.path("pki/ca.pem"),
-                                                                    "https://127.0.0.1:\(port)/api/v1/keys/sae-bob/status"],
-                                                  in: lab.folder).0) == 0 { break }
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-                return server
-            }
-            @Sendable func request(_ url: String, as sae: String) -> [String: Any]? {
-                guard let (status, body) = try? KeyDeliveryTests.run("/usr/bin/curl", ["-s", "-m", "5", "--cert", lab.path("pki/\(sae).pem"),
-                                                                                       "--key", lab.path("pki/\(sae).key"),
-                                                                                       "--cacert", lab.path("pki/ca.pem"), url],
-                                                                     in: lab.folder), status == 0 else { return nil }
-                return (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
-            }
+            func kme(_ site: String, _ port: Int) throws -> Launched { try lab.kme(site, port: port) }
+            @Sendable func request(_ url: String, as sae: String) -> [String: Any]? { lab.request(url, as: sae) }
             let log = Log()
             let seed = UInt64.random(in: 0...UInt64.max)
             print("KMEKillLoopTests seed \(seed)")
@@ -128,5 +106,37 @@ extension NodeProcesses {
             print("KMEKillLoopTests: \(issuedIDs.count) keys issued, \(retrievedIDs.count) retrieved, "
                   + "\(log.refusedAfterKill.count) cut off by a kill after delivery")
         }
+    }
+}
+
+extension NodeLab {
+    /// Starts the KME of `site` ("alice" or "bob") over `site.keys` with the lab's test PKI
+    /// (`pki/`), and waits until it answers.
+    func kme(_ site: String, port: Int) throws -> Launched {
+        let server = try Launched(["kme", "--store", path("\(site).keys"), "--cert", path("pki/kme-\(site).pem"),
+                                   "--key", path("pki/kme-\(site).key"), "--ca", path("pki/ca.pem"),
+                                   "--listen", "127.0.0.1:\(port)", "--kme-id", "kme-\(site)",
+                                   "--peer-kme-id", site == "alice" ? "kme-bob" : "kme-alice",
+                                   "--master-sae", "sae-alice", "--slave-sae", "sae-bob", "--log-level", "error"],
+                                  executable: "diqkd-kme", in: folder)
+        let deadline = Date(timeIntervalSinceNow: 20)
+        while server.process.isRunning && Date() < deadline {
+            if (try? NodeProcesses.KeyDeliveryTests.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--cert", path("pki/sae-\(site).pem"),
+                                                                         "--key", path("pki/sae-\(site).key"), "--cacert", path("pki/ca.pem"),
+                                                                         "https://127.0.0.1:\(port)/api/v1/keys/sae-bob/status"],
+                                                        in: folder).0) == 0 { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return server
+    }
+
+    /// The JSON body of an HTTPS request made as `sae` with the lab's test PKI; nil when curl
+    /// fails (no answer within 5 s, connection refused or cut).
+    func request(_ url: String, as sae: String) -> [String: Any]? {
+        guard let (status, body) = try? NodeProcesses.KeyDeliveryTests.run("/usr/bin/curl", ["-s", "-m", "5", "--cert", path("pki/\(sae).pem"),
+                                                                                            "--key", path("pki/\(sae).key"),
+                                                                                            "--cacert", path("pki/ca.pem"), url],
+                                                                           in: folder), status == 0 else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
     }
 }
