@@ -90,6 +90,11 @@ public final class PostgresKeyStore: KeyStore {
 
     public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
         try limits.check(count: count, bytes: bytes)
+        if count * bytes <= Self.oneBlockLimit, let keys = try await statement({ [tables, logger] connection in
+            try await tables.issueOneBlock(count: count, bytes: bytes, connection, logger)
+        }) {
+            return keys
+        }
         if let keys = try await transaction({ [tables, logger] connection in
             try await tables.issue(count: count, bytes: bytes, waitForAll: false, connection, logger)
         }) {
@@ -115,17 +120,34 @@ public final class PostgresKeyStore: KeyStore {
         await runner.value
     }
 
+    /// The largest request (bytes in all) the one-statement fast path serves.
+    static let oneBlockLimit = 1 << 20
+
+    /// Runs `body`, one statement in its own implicit transaction, on a connection of the
+    /// pool, with the error mapping and retries of ``transaction(_:)``.
+    private func statement<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(KeyStoreError) -> T {
+        try await retrying { [client] in try await client.withConnection { connection in try await body(connection) } }
+    }
+
     /// Runs `body` in one transaction, again (up to 5 times in all) when PostgreSQL aborts it
     /// for a deadlock, a serialisation failure or a concurrent insert of the same key, and
     /// maps failures to ``KeyStoreError``.
     private func transaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(KeyStoreError) -> T {
+        try await retrying { [client, logger] in try await client.withTransaction(logger: logger) { connection in try await body(connection) } }
+    }
+
+    /// Runs `work` up to 5 times while PostgreSQL aborts it for a deadlock, a serialisation
+    /// failure or a concurrent insert of the same key; maps failures to ``KeyStoreError``.
+    private func retrying<T: Sendable>(_ work: () async throws -> T) async throws(KeyStoreError) -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                return try await work()
             } catch {
                 if let storeError = Self.storeError(in: error) { throw storeError }
                 let state = Self.sqlState(of: error)

@@ -48,6 +48,97 @@ struct PostgresSchema: Sendable {
             CREATE TABLE IF NOT EXISTS \(unescaped: retired) (
                 number BIGINT PRIMARY KEY, session TEXT NOT NULL, id_key BYTEA NOT NULL, fingerprint BYTEA NOT NULL)
             """, logger: log)
+        // Set, under the block's row lock, by every retrieve that records a range of the block:
+        // the one-block fast path (issueOneBlock) leaves such blocks to the general path. Stores
+        // made before the column existed get it from their delivered ranges.
+        let existing = try await c.query("""
+            SELECT count(*) FROM information_schema.columns
+            WHERE table_schema = \(quotedNameValue) AND table_name = 'blocks' AND column_name = 'has_delivered'
+            """, logger: log)
+        var hasColumn = false
+        for try await count in existing.decode(Int64.self) { hasColumn = count > 0 }
+        if !hasColumn {
+            try await c.query("ALTER TABLE \(unescaped: blocks) ADD COLUMN has_delivered BOOLEAN NOT NULL DEFAULT false", logger: log)
+            try await c.query("UPDATE \(unescaped: blocks) SET has_delivered = true WHERE number IN (SELECT block FROM \(unescaped: delivered))",
+                              logger: log)
+        }
+        try await c.query(PostgresQuery(unsafeSQL: issueOneBlockFunction), logger: log)
+    }
+
+    /// The schema's name as a string value (for catalog queries).
+    private var quotedNameValue: String { String(quoted.dropFirst().dropLast()) }
+
+    /// `issue_one_block(count, bytes)`: the common case of ``issue(count:bytes:waitForAll:_:_:)``
+    /// in one round trip, as a server-side function (its statements run in the caller's one
+    /// implicit transaction, each with a fresh snapshot).
+    ///
+    /// It claims the oldest block that no other transaction holds, that has room for the whole
+    /// request and whose bytes past the cursor were never retrieved here (`has_delivered`
+    /// false, so no delivered range lies ahead of the cursor), with `FOR UPDATE SKIP LOCKED`;
+    /// reads the request's `count · bytes` bytes from the cursor on out of the chunks (after
+    /// the lock, so current), overwrites them there with zeros, moves the cursor past them and
+    /// retires the block when it is used up. It returns the block number, the first key's
+    /// offset, the block's ID key and the keys' bytes in one row, or no row when no such block
+    /// is free (the caller then takes the general path, which also spans blocks, skips
+    /// delivered ranges and waits for locked blocks). The same carve as ``carve(count:bytes:from:)``
+    /// restricted to one block without delivered ranges: consecutive keys from the cursor.
+    private var issueOneBlockFunction: String {
+        """
+        CREATE OR REPLACE FUNCTION \(quoted).issue_one_block(p_count BIGINT, p_bytes BIGINT)
+        RETURNS TABLE (number BIGINT, first_offset BIGINT, id_key BYTEA, keys BYTEA)
+        LANGUAGE plpgsql VOLATILE AS $fn$
+        DECLARE
+            b RECORD;
+            total BIGINT := p_count * p_bytes;
+            new_cursor BIGINT;
+            first_index BIGINT;
+            buffer BYTEA;
+        BEGIN
+            SELECT k.number, k.length, k.cursor, k.id_key INTO b FROM \(blocks) k
+            WHERE k.length - k.cursor >= total AND NOT k.has_delivered
+            ORDER BY k.number LIMIT 1 FOR UPDATE SKIP LOCKED;
+            IF NOT FOUND THEN RETURN; END IF;
+            new_cursor := b.cursor + total;
+            first_index := b.cursor / \(KeyChunks.size);
+            SELECT string_agg(c.bytes, ''::BYTEA ORDER BY c.idx) INTO buffer FROM \(chunks) c
+            WHERE c.block = b.number AND c.idx BETWEEN first_index AND (new_cursor - 1) / \(KeyChunks.size);
+            IF buffer IS NULL OR length(buffer) < b.cursor - first_index * \(KeyChunks.size) + total THEN
+                RAISE EXCEPTION 'diqkd key store: block % is missing chunks', b.number;
+            END IF;
+            UPDATE \(chunks) c SET bytes = overlay(c.bytes PLACING
+                    decode(repeat('00', (least(new_cursor, c.idx * \(KeyChunks.size) + length(c.bytes))
+                                         - greatest(b.cursor, c.idx * \(KeyChunks.size)))::INT), 'hex')
+                    FROM (greatest(b.cursor, c.idx * \(KeyChunks.size)) - c.idx * \(KeyChunks.size) + 1)::INT)
+            WHERE c.block = b.number AND c.idx BETWEEN first_index AND (new_cursor - 1) / \(KeyChunks.size);
+            IF new_cursor = b.length THEN
+                INSERT INTO \(retired) SELECT k.number, k.session, k.id_key, k.fingerprint FROM \(blocks) k WHERE k.number = b.number;
+                DELETE FROM \(chunks) c WHERE c.block = b.number;
+                DELETE FROM \(blocks) k WHERE k.number = b.number;
+            ELSE
+                UPDATE \(blocks) k SET cursor = new_cursor WHERE k.number = b.number;
+            END IF;
+            RETURN QUERY SELECT b.number, b.cursor, b.id_key,
+                substring(buffer FROM (b.cursor - first_index * \(KeyChunks.size) + 1)::INT FOR total::INT);
+        END
+        $fn$
+        """
+    }
+
+    /// The fast path of ``issue(count:bytes:waitForAll:_:_:)``: nil when no free block can
+    /// serve the whole request without the general path's care.
+    func issueOneBlock(count: Int, bytes: Int, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey]? {
+        let rows = try await c.query("SELECT * FROM \(unescaped: quoted).issue_one_block(\(Int64(count)), \(Int64(bytes)))", logger: log)
+        for try await (number, offset, idKey, keys) in rows.decode((Int64, Int64, ByteBuffer, ByteBuffer).self) {
+            let key = IDKey(Array(idKey.readableBytesView))
+            var all = Array(keys.readableBytesView)
+            defer { for i in all.indices { all[i] = 0 } }
+            guard all.count == count * bytes else { throw KeyStoreError(.storage, "block \(number) returned \(all.count) bytes for \(count * bytes).") }
+            return (0..<count).map { i in
+                let range = KeyRange(block: UInt32(number), offset: UInt32(Int(offset) + i * bytes), length: UInt16(bytes))
+                return DeliveredKey(id: range.id(key), key: Array(all[(i * bytes)..<((i + 1) * bytes)]))
+            }
+        }
+        return nil
     }
 
     func add(_ block: PreparedBlock, _ c: PostgresConnection, _ log: Logger) async throws {
@@ -182,7 +273,8 @@ struct PostgresSchema: Sendable {
         try await c.query("""
             WITH zeroed AS (UPDATE \(unescaped: self.chunks) c SET bytes = w.bytes
                             FROM unnest(\(zeroed.blocks)::BIGINT[], \(zeroed.indices)::BIGINT[], \(zeroed.bytes)::BYTEA[]) AS w(block, idx, bytes)
-                            WHERE c.block = w.block AND c.idx = w.idx RETURNING 1)
+                            WHERE c.block = w.block AND c.idx = w.idx RETURNING 1),
+                 flagged AS (UPDATE \(unescaped: blocks) SET has_delivered = true WHERE number = ANY(\(blockNumbers)::BIGINT[]) RETURNING 1)
             INSERT INTO \(unescaped: delivered) (block, first_byte, end_byte) SELECT * FROM unnest(\(blockNumbers)::BIGINT[], \(starts)::BIGINT[], \(ends)::BIGINT[])
             """, logger: log)
         for (number, block) in touched where block.remaining == 0 { try await retire(Int64(number), c, log) }

@@ -14,13 +14,14 @@ import Testing
     @Test(arguments: Backend.available)
     func bothSitesGetTheSameBytes(_ backend: Backend) async throws {
         try await withPlace(backend) { place in
-            let blocks = makeBlocks([200, 500], seed: 1)
+            let blocks = makeBlocks([200, 200], seed: 1)
             let master = try await place.open("alice")
             let slave = try await place.open("bob")
             for block in blocks {
                 try await master.add(block)
                 try await slave.add(block)
             }
+            // 240 bytes: more than either block holds, so the keys span both.
             let issued = try await master.issue(count: 6, bytes: 40)
             #expect(issued.count == 6)
             #expect(Set(issued.map(\.id)).count == 6)
@@ -281,6 +282,33 @@ import Testing
             #expect(handedOut + stored == blocks.reduce(0) { $0 + $1.key.count - KeyRange.idKeyBytes })
             #expect(stored < 8 * blocks.count, "\(stored) bytes left: a block with room for a key of 8 bytes was passed over")
             for store in stores { await store.close() }
+        }
+    }
+
+    /// A site that retrieved a range and then issues (a store used both ways, which the
+    /// deployment never does) must still not hand that range out again: the block goes through
+    /// the careful path, not the one-block fast path. Consecutive single-block requests carve
+    /// consecutive ranges from the cursor.
+    @Test(arguments: Backend.available)
+    func issuingSkipsRangesRetrievedAtTheSameSite(_ backend: Backend) async throws {
+        try await withPlace(backend) { place in
+            let block = makeBlocks([400], seed: 13)[0]
+            let master = try await place.open("alice")
+            let other = try await place.open("bob")
+            try await master.add(block)
+            try await other.add(block)
+            let issued = try await master.issue(count: 3, bytes: 40)
+            #expect(issued.map { KeyRange.parse($0.id)!.range.offset } == [32, 72, 112])
+            #expect(try await other.retrieve([issued[1].id]) == [issued[1]])
+            let again = try await other.issue(count: 4, bytes: 40)
+            let offsets = again.map { KeyRange.parse($0.id)!.range.offset }
+            #expect(offsets == [32, 112, 152, 192], "\(offsets): the retrieved range 72..<112 must be skipped")
+            for key in again {
+                let range = KeyRange.parse(key.id)!.range
+                #expect(key.key == Array(block.key[Int(range.offset)..<range.end]))
+            }
+            await master.close()
+            await other.close()
         }
     }
 }

@@ -94,3 +94,16 @@ func code(_ body: () async throws -> Any) async -> KeyStoreError.Code? {
         return .storage
     }
 }
+
+extension StorePlace {
+    /// Runs one SQL statement against the PostgreSQL server, outside any store (to set up
+    /// states a store would not make itself, such as one from an older version).
+    func execute(_ sql: String) async throws {
+        let client = PostgresClient(configuration: try PostgresKeyStore.configuration(url: Backend.postgresURL!))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: sql))
+            group.cancelAll()
+        }
+    }
+}
