@@ -293,10 +293,7 @@ import Testing
     func issuingSkipsRangesRetrievedAtTheSameSite(_ backend: Backend) async throws {
         try await withPlace(backend) { place in
             let block = makeBlocks([400], seed: 13)[0]
-            let master = try await place.open("alice")
-            let other = try await place.open("bob")
-            try await master.add(block)
-            try await other.add(block)
+            let (master, other) = try await place.sites(holding: [block])
             let issued = try await master.issue(count: 3, bytes: 40)
             #expect(issued.map { KeyRange.parse($0.id)!.range.offset } == [32, 72, 112])
             #expect(try await other.retrieve([issued[1].id]) == [issued[1]])

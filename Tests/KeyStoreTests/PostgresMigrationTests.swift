@@ -10,10 +10,9 @@ import Testing
     func aStoreFromBeforeTheFastPathKeepsItsRetrievedRanges() async throws {
         try await withPlace(.postgres) { place in
             let block = makeBlocks([400], seed: 14)[0]
-            let master = try await place.open("alice")
-            var other = try await place.open("bob")
-            try await master.add(block)
-            try await other.add(block)
+            let sites = try await place.sites(holding: [block])
+            let master = sites.master
+            var other = sites.slave
             let issued = try await master.issue(count: 2, bytes: 40)
             _ = try await other.retrieve([issued[1].id])
             await other.close()

@@ -107,3 +107,15 @@ extension StorePlace {
         }
     }
 }
+
+extension StorePlace {
+    /// Alice's (master) and Bob's (slave) stores, both holding `blocks`.
+    func sites(holding blocks: [StoredBlock]) async throws -> (master: any KeyStore, slave: any KeyStore) {
+        let master = try await open("alice"), slave = try await open("bob")
+        for block in blocks {
+            try await master.add(block)
+            try await slave.add(block)
+        }
+        return (master, slave)
+    }
+}
