@@ -92,6 +92,7 @@ public struct CSVRecordReader: RecordReader {
             position = first.lowerBound
             line -= 1
         }
+        report.recordFlags()
         importReport = report
         general = GeneralRowParser(layout: layout)
         plain = PlainRowParser(columns: layout.columns)

@@ -202,11 +202,17 @@ struct GeneralRowParser {
         return nil
     }
 
+    /// The bit a field's text means: equal to one of the two values, or, when both are
+    /// integers, equal to one as an integer (`+1` is `1`).
     @inline(__always)
     private func match(_ bytes: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int, _ values: ([UInt8], [UInt8])) -> UInt8? {
         if equal(bytes, s, e, values.0) { return 0 }
         if equal(bytes, s, e, values.1) { return 1 }
-        return nil
+        guard let number = NumberParsing.integer(bytes, s, e) else { return nil }
+        let zero = values.0.withUnsafeBufferPointer { NumberParsing.integer($0, 0, $0.count) }
+        let one = values.1.withUnsafeBufferPointer { NumberParsing.integer($0, 0, $0.count) }
+        guard let zero, let one, zero != one else { return nil }
+        return number == zero ? 0 : number == one ? 1 : nil
     }
 
     @inline(__always)

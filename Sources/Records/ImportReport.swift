@@ -50,7 +50,12 @@ public struct ImportReport: Sendable, Hashable, Codable {
     }
 
     /// The choices as the flags that ask for them (empty for the plain format read as such).
-    public var flags: String {
+    public var flags = ""
+
+    /// ``flags`` from the choices, once they are all made.
+    mutating func recordFlags() { flags = derivedFlags }
+
+    private var derivedFlags: String {
         guard format == "csv" else { return "" }
         var parts: [String] = []
         if let delimiter, delimiterDetected != true { parts.append("--delimiter \(delimiter == "tab" ? "tab" : "'\(delimiter)'")") }

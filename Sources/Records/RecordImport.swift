@@ -38,8 +38,8 @@ public struct RecordImport: Sendable, Hashable {
 }
 
 /// Two texts: the value meaning bit 0 and the one meaning bit 1 (`--inputs 1,2`,
-/// `--outputs 1,-1`). Values are compared as text after trimming and unquoting, so `+1` and
-/// `1` are different values.
+/// `--outputs 1,-1`). A field matches a value when its text (trimmed, unquoted) is the same,
+/// or when both are integers of the same value (`+1` and `01` match `1`).
 public struct ValueConvention: Sendable, Hashable, Codable, CustomStringConvertible {
     public let zero: String
     public let one: String
