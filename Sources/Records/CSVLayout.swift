@@ -66,6 +66,9 @@ struct CSVLayout {
         }
         let positions = [RecordField.x, .y, .z].map(column)
         if let fixed = options.fixedPosition {
+            guard fixed.count == 3, fixed.allSatisfy(\.isFinite) else {
+                throw LayoutProblem("a fixed position needs three finite coordinates in metres (got \(fixed))")
+            }
             guard positions.allSatisfy({ $0 == nil }) else {
                 throw LayoutProblem("the file has position columns; a fixed position (--alice-position, --bob-position) is for files without them")
             }

@@ -171,9 +171,9 @@ struct GeneralRowParser {
                 return "must be \(describe(layout.outputs))" + (layout.noClick.map { " or the no-click value '\(String(decoding: $0, as: UTF8.self))'" } ?? "")
             }
         case .time:
-            if layout.timeScale == 0, let value = NumberParsing.integer(bytes, s, e) {
+            if let integer = NumberParsing.integer(bytes, s, e), let (value, rounded) = NumberParsing.scaled(integer, scale: layout.timeScale) {
                 row.time = value
-                row.roundedTime = false
+                row.roundedTime = rounded
                 return nil
             }
             switch NumberParsing.nanoseconds(bytes, s, e, scale: layout.timeScale) {

@@ -115,6 +115,28 @@ enum NumberParsing {
         return value
     }
 
+    /// An integer time times `10^scale`, rounded to the nearest nanosecond (ties to even), or
+    /// `nil` when the product leaves the `Int64` range: the common case of ``nanoseconds(_:_:_:scale:)``
+    /// (integer picoseconds) without its digit-by-digit walk.
+    @inline(__always)
+    static func scaled(_ value: Int64, scale: Int) -> (value: Int64, rounded: Bool)? {
+        if scale >= 0 {
+            var result = value
+            for _ in 0..<scale {
+                let (product, overflow) = result.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                result = product
+            }
+            return (result, false)
+        }
+        guard scale >= -18 else { return nil }
+        let divisor = Int64(exactPowers[-scale])
+        let (q, r) = value.quotientAndRemainder(dividingBy: divisor)
+        let twice = 2 * r.magnitude
+        if twice > UInt64(divisor) || (twice == UInt64(divisor) && q & 1 != 0) { return (value < 0 ? q - 1 : q + 1, true) }
+        return (q, r != 0)
+    }
+
     /// The outcome of converting a time to whole nanoseconds.
     enum Nanoseconds {
         case value(Int64, rounded: Bool)

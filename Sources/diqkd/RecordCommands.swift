@@ -255,11 +255,10 @@ struct Convert: ParsableCommand {
                 try writer.close()
             }
             let report = reader.importReport
-            if report.noClicks > 0 || report.roundedTimes > 0 {
-                let note = "diqkd: \(input): \(grouped(report.noClicks)) no-click rounds counted as output "
-                    + "\(report.noClickOutput ?? 0), \(grouped(report.roundedTimes)) times rounded to the nearest ns\n"
-                FileHandle.standardError.write(Data(note.utf8))
-            }
+            var notes: [String] = []
+            if report.noClicks > 0 { notes.append("\(grouped(report.noClicks)) no-click rounds counted as output \(report.noClickOutput ?? 0)") }
+            if report.roundedTimes > 0 { notes.append("\(grouped(report.roundedTimes)) times rounded to the nearest ns") }
+            if !notes.isEmpty { FileHandle.standardError.write(Data("diqkd: \(input): \(notes.joined(separator: "; "))\n".utf8)) }
         } catch let error as RecordError {
             throw CLIError.usage("\(error.description).")
         }

@@ -102,6 +102,9 @@ struct DecimalPropertyTests {
                 return
             }
             #expect(ns == expected && rounded == (r != 0), "seed \(seed): \(text) \(unit.rawValue) → \(ns), expected \(expected)")
+            // The integer fast path of the import agrees.
+            let fast = NumberParsing.scaled(ps, scale: -3)
+            #expect(fast?.value == expected && fast?.rounded == (r != 0), "seed \(seed): \(ps) ps")
         }
     }
 
