@@ -67,6 +67,8 @@ struct DecimalPropertyTests {
             expected.append(reference)
         }
         #expect(checked == 20_000)
+        print("twentyThousandRandomDecimalsMatchStrtod: \(checked) decimals, \(expected.count) finite, "
+              + "\(checked - expected.count) beyond the largest double, \(mismatches.count) mismatches")
         #expect(mismatches.isEmpty, "seed \(seed): \(mismatches.count) mismatches, e.g. \(mismatches.prefix(5))")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-decimals-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
