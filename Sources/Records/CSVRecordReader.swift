@@ -82,7 +82,11 @@ public struct CSVRecordReader: RecordReader {
                                            delimiter: delimiter, options: options, report: &report)
         } catch {
             var message = error.message
-            if options.headerlessColumns == nil && options.delimiter == nil && !bytes.contains(44) && !bytes.contains(59) && !bytes.contains(9) {
+            let header = CSVLayout.headerFields(bytes, delimiter: delimiter)
+            if options.headerlessColumns == nil,
+               header.allSatisfy({ name in Array(name.utf8).withUnsafeBufferPointer { NumberParsing.Decimal($0, 0, $0.count) != nil } }) {
+                message += "; the first line looks like data: a file without a header needs --columns (its columns in order)"
+            } else if options.headerlessColumns == nil && options.delimiter == nil && !bytes.contains(44) && !bytes.contains(59) && !bytes.contains(9) {
                 message += "; no ',', ';' or tab separates the header's names (say which with --delimiter)"
             }
             throw RecordError(file: path, line: line, message: message)

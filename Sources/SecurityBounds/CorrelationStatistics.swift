@@ -10,6 +10,12 @@ import Foundation
 /// ``trialWeightedCHSH``, since the two differ when the setting counts are unbalanced. The
 /// protocol's `eps_hat` (``SettingStatistics``) weights the pairs equally as well, but counts
 /// only the test rounds: over the same rounds, `S = 4 - 8 eps_hat` exactly.
+///
+/// The tests are the textbook ones for 2 × 2 tables: the two-proportion z statistic with the
+/// pooled proportion, whose square is Pearson's chi-squared statistic of the table, and the sum of
+/// independent chi-squared statistics over strata (Agresti, *Categorical Data Analysis*, 3rd ed.,
+/// 2013, §2.4 and §3.1). With one or two degrees of freedom the chi-squared tail has a closed form,
+/// so no incomplete gamma function is needed.
 public struct CorrelationStatistics: Sendable, Hashable, Codable {
     /// One setting pair's trials.
     public struct SettingPair: Sendable, Hashable, Codable {

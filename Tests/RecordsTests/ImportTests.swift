@@ -137,6 +137,7 @@ struct ImportTests {
         ("round,input,output,time_ns,y_m,z_m\n", "no x_m column"),
         ("round;input;output;time_ns x_m y_m z_m\n", "no time_ns column"),
         ("round input output\n", "say which with --delimiter"),
+        ("1,0,1,10,0,0,0\n", "a file without a header needs --columns"),
     ])
     func headerProblemsNameTheHeaderLine(header: String, message: String) throws {
         let error = try failure("# comment first\n" + header + "1,0,0,0,0,0,0,0\n")
