@@ -62,7 +62,9 @@ let package = Package(
         .systemLibrary(name: "CLapack", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "LinearProgramming", dependencies: ["CClp", "CLapack"]),
         .target(name: "EveLP", dependencies: ["NonSignaling", "SecurityBounds", "LinearProgramming"]),
-        .target(name: "Records", dependencies: ["Hashing", "Protocol"]),
+        // zlib's CRC-32 checks each block of the binary record form.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Records", dependencies: ["Hashing", "Protocol", "SecurityBounds", "CZlib"]),
         .target(name: "CDecoder", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Reconciliation", dependencies: ["Hashing", "Randomness", "SecurityBounds", "CDecoder"]),
         // The command line's shared parts (options, output folder, key files, progress), used by
@@ -149,7 +151,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "SourceLinkTests", dependencies: ["SourceLink", "Hashing", "Protocol"]),
-        .testTarget(name: "RecordsTests", dependencies: ["Records"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records"], resources: [.copy("Vectors")]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),

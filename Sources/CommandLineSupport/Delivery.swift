@@ -9,7 +9,10 @@ package func deliver(_ result: ProtocolRun.Result, to folder: OutputFolder, json
     try deliver(alice: result.alice, bob: result.bob, report: result.report, to: folder, json: json)
 }
 
-package func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, to folder: OutputFolder, json: Bool) throws {
+/// - Parameter supplement: sections a command adds to the report (recorded data's `import` and
+///   field statistics), and lines for its summary.
+package func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, supplement: ReportSupplement? = nil,
+                     to folder: OutputFolder, json: Bool) throws {
     var report = report
     var keys: (SecretBits, SecretBits)?
     if case .key(let aliceKey) = alice, case .key(let bobKey) = bob, !report.aborted {
@@ -19,21 +22,21 @@ package func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolRep
             report = report.refusingKey(reason: "verification passed but the keys differ; no key was written (please report this)")
         }
     }
-    let earlier = try folder.publish(report: report, aliceKey: keys?.0, bobKey: keys?.1)
+    let earlier = try folder.publish(report: report, supplement: supplement, aliceKey: keys?.0, bobKey: keys?.1)
     if let earlier {
         FileHandle.standardError.write(Data("diqkd: the earlier run's files in \(folder.path) were moved to \(earlier)/.\n".utf8))
     }
     if json {
-        try JSONOutput.print(report)
+        try JSONOutput.print(SupplementedReport(report: report, supplement: supplement))
     } else {
-        printSummary(report, folder: folder)
+        printSummary(report, folder: folder, extra: supplement?.summary ?? [])
     }
     if report.aborted {
         throw CLIError.aborted("protocol aborted: \(report.abortReason ?? "unknown reason"); no key written.")
     }
 }
 
-private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
+private func printSummary(_ report: ProtocolReport, folder: OutputFolder, extra: [String]) {
     print("mode \(report.mode.rawValue), \(grouped(report.rounds)) rounds: \(grouped(report.testRounds)) tested, "
           + "\(grouped(report.rawKeyBits)) raw key bits")
     if let epsilon = report.epsilonEstimate, let s = report.chshValue {
@@ -43,6 +46,7 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
     } else {
         print("CHSH error and key-basis error: not estimated (\(report.estimateUnavailableReason ?? "no test data"))")
     }
+    for line in extra { print(line) }
     for warning in report.warnings {
         FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
     }
@@ -61,4 +65,39 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder) {
         .compactMap { stage in report.stageSeconds[stage].map { "\(stage) \(String(format: "%.2f", $0)) s" } }
     print("time: \(String(format: "%.2f", report.seconds)) s (\(stages.joined(separator: ", ")))")
     print("report: \(folder.path)/report.json")
+}
+
+/// Sections a command adds to its report beside the protocol's fields, and the lines that
+/// summarise them.
+package struct ReportSupplement: Sendable {
+    /// Top-level report keys and their values.
+    package var sections: [(key: String, value: any Encodable & Sendable)] = []
+    package var summary: [String] = []
+
+    package init() {}
+}
+
+/// A report with its supplement's sections as further top-level keys.
+package struct SupplementedReport: Encodable {
+    let report: ProtocolReport
+    let supplement: ReportSupplement?
+
+    package init(report: ProtocolReport, supplement: ReportSupplement?) {
+        self.report = report
+        self.supplement = supplement
+    }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        guard let supplement else { return }
+        var container = encoder.container(keyedBy: Key.self)
+        for (key, value) in supplement.sections { try container.encode(value, forKey: Key(stringValue: key)) }
+    }
 }

@@ -80,11 +80,11 @@ package struct OutputFolder {
     /// Publishes a run's result: its report, and the keys when it produced them.
     /// - Returns: where an earlier run's files were moved, if there were any.
     @discardableResult
-    package func publish(report: ProtocolReport, aliceKey: SecretBits?, bobKey: SecretBits?) throws -> String? {
+    package func publish(report: ProtocolReport, supplement: ReportSupplement? = nil, aliceKey: SecretBits?, bobKey: SecretBits?) throws -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let reportBytes: [UInt8]
-        do { reportBytes = Array(try encoder.encode(report)) + [0x0A] } catch {
+        do { reportBytes = Array(try encoder.encode(SupplementedReport(report: report, supplement: supplement))) + [0x0A] } catch {
             throw CLIError.failure("cannot encode the report: \(error)")
         }
         let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"

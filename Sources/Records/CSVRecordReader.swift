@@ -4,19 +4,30 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams the per-party CSV format of SPEC.md:
-/// `round,input,output,time_ns,x_m,y_m,z_m[,time_uncertainty_ns][,test]`, one row per round,
-/// rounds strictly increasing. Reads 4 MiB at a time and parses bytes directly, so memory
-/// does not grow with the file.
+/// Streams a CSV record file: the plain format of SPEC.md
+/// (`round,input,output,time_ns,x_m,y_m,z_m[,time_uncertainty_ns][,test]`) or a lab's own
+/// export read through a ``RecordImport`` (columns by name in any order, value conventions,
+/// time units, `;` or tab separators, quotes, spaces, comments, a byte-order mark, CR LF,
+/// blank lines at the end). Reads 4 MiB at a time and parses bytes in place, so memory does
+/// not grow with the file; rows of the plain format take a fast path.
 public struct CSVRecordReader: RecordReader {
     public let path: String
-    public private(set) var columns = RecordColumns()
+    public var columns: RecordColumns { layout.columns }
+    /// How the file is being read; its counts are final once ``next()`` has returned `nil`.
+    public private(set) var importReport: ImportReport
     private let input: FileInput
     private var buffer: [UInt8] = []
     private var position = 0
+    /// Lines consumed so far (header and skipped lines included).
     private var line = 0
     private var previousRound: Int64?
-    private var fieldCount = 7
+    private var layout: CSVLayout
+    private var general: GeneralRowParser
+    private let plain: PlainRowParser
+    /// The first of the blank lines since the last row: an error if another row follows.
+    private var pendingBlank: Int?
+    private var blankRun = 0
+    private var rows: Int64 = 0
     private let chunkBytes: Int
     public static let batchSize = 1 << 16
     /// Bytes read from the file at a time, unless a reader is given its own.
@@ -25,43 +36,83 @@ public struct CSVRecordReader: RecordReader {
     /// Opens a file and reads its header.
     /// - Parameters:
     ///   - path: the CSV file.
+    ///   - options: how to read a lab's own export; the default reads the plain format.
     ///   - chunkBytes: bytes read at a time (at least 1). Records and errors do not depend on
     ///     it; small chunks let tests and fuzzing cross chunk boundaries in small files.
-    public init(path: String, chunkBytes: Int = CSVRecordReader.defaultChunkBytes) throws(RecordError) {
+    /// - Throws: ``RecordError`` at the header line (or line 1) when the columns cannot be
+    ///   resolved: a required field missing or found twice, a mapping or unit that does not fit.
+    public init(path: String, options: RecordImport = RecordImport(),
+                chunkBytes: Int = CSVRecordReader.defaultChunkBytes) throws(RecordError) {
         precondition(chunkBytes >= 1, "chunkBytes must be at least 1")
         self.path = path
         self.chunkBytes = chunkBytes
         input = try FileInput(path: path)
-        guard let header = try nextLine() else { throw RecordError(file: path, line: 1, message: "the file is empty; expected a header line") }
-        let names = String(decoding: buffer[header], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
-            .map { String($0.filter { $0 != " " && $0 != "\r" }) }
-        guard names.count >= 7, Array(names.prefix(7)) == RecordColumns.required else {
-            throw RecordError(file: path, line: 1, message: "the header must begin with '\(RecordColumns.required.joined(separator: ","))' "
-                              + "(found '\(names.joined(separator: ","))')")
+        var report = ImportReport(file: path, format: "csv")
+        // A byte-order mark is invisible in an editor: skip it rather than misread the header.
+        while buffer.count < 3, try input.read(into: &buffer, count: 3 - buffer.count) > 0 {}
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) {
+            position = 3
+            report.byteOrderMark = true
         }
-        for name in names.dropFirst(7) {
-            switch name {
-            case "time_uncertainty_ns" where !columns.timeUncertainty && !columns.testMarks: columns.timeUncertainty = true
-            case "test" where !columns.testMarks: columns.testMarks = true
-            default:
-                throw RecordError(file: path, line: 1, message: "unexpected column '\(name)' (optional columns: time_uncertainty_ns, then test)")
+        // The header (or, without one, the first row) is the first line that is neither blank
+        // nor a comment.
+        var first: Range<Int>?
+        var comments = 0
+        while let range = try CSVRecordReader.nextLine(&buffer, &position, input, chunkBytes) {
+            line += 1
+            let text = buffer[range].drop { $0 == 32 || $0 == 9 }
+            if text.first == 35 { comments += 1; continue }
+            if text.allSatisfy({ $0 == 13 || $0 == 32 || $0 == 9 }) { continue }
+            first = range
+            break
+        }
+        report.commentLines = comments
+        guard let first else {
+            throw RecordError(file: path, line: max(line, 1), message: "the file is empty; expected a "
+                              + (options.headerlessColumns == nil ? "header line" : "row"))
+        }
+        var bytes = Array(buffer[first])
+        if bytes.last == 13 { bytes.removeLast() }
+        let delimiter = options.delimiter ?? CSVLayout.detectDelimiter(bytes)
+        report.delimiter = delimiter.delimiterName
+        report.delimiterDetected = options.delimiter == nil
+        report.header = options.headerlessColumns == nil
+        do {
+            layout = try CSVLayout.resolve(header: options.headerlessColumns == nil ? CSVLayout.headerFields(bytes, delimiter: delimiter) : nil,
+                                           delimiter: delimiter, options: options, report: &report)
+        } catch {
+            var message = error.message
+            let header = CSVLayout.headerFields(bytes, delimiter: delimiter)
+            if options.headerlessColumns == nil,
+               header.allSatisfy({ name in Array(name.utf8).withUnsafeBufferPointer { NumberParsing.Decimal($0, 0, $0.count) != nil } }) {
+                message += "; the first line looks like data: a file without a header needs --columns (its columns in order)"
+            } else if options.headerlessColumns == nil && options.delimiter == nil && !bytes.contains(44) && !bytes.contains(59) && !bytes.contains(9) {
+                message += "; no ',', ';' or tab separates the header's names (say which with --delimiter)"
             }
+            throw RecordError(file: path, line: line, message: message)
         }
-        fieldCount = names.count
+        if options.headerlessColumns != nil {
+            // The first line is a row: read it again with the others.
+            position = first.lowerBound
+            line -= 1
+        }
+        report.recordFlags()
+        importReport = report
+        general = GeneralRowParser(layout: layout)
+        plain = PlainRowParser(columns: layout.columns)
     }
 
     /// The byte range of the next line (without its newline), or `nil` at the end.
-    private mutating func nextLine() throws(RecordError) -> Range<Int>? {
+    private static func nextLine(_ buffer: inout [UInt8], _ position: inout Int, _ input: FileInput,
+                                 _ chunkBytes: Int) throws(RecordError) -> Range<Int>? {
         while true {
             if let newline = buffer[position...].firstIndex(of: 10) {
                 defer { position = newline + 1 }
-                line += 1
                 return position..<newline
             }
             if input.atEnd {
                 guard position < buffer.count else { return nil }
                 defer { position = buffer.count }
-                line += 1
                 return position..<buffer.count
             }
             if position > 0 {
@@ -78,15 +129,11 @@ public struct CSVRecordReader: RecordReader {
 
     public mutating func next() throws(RecordError) -> RecordBatch? {
         var batch = RecordBatch()
-        batch.reserve(CSVRecordReader.batchSize)
+        // A row takes at least 14 bytes: small files get small batches.
+        batch.reserve(min(CSVRecordReader.batchSize, max(0, input.size - input.bytesRead + buffer.count - position) / 14 + 1))
         while batch.count < CSVRecordReader.batchSize {
             // Parse every complete line already in the buffer in one pass over raw bytes.
-            let before = batch.count
-            let (consumed, lines, failure) = parseBuffered(into: &batch)
-            position += consumed
-            if let failure { throw RecordError(file: path, line: line + lines + 1, message: failure) }
-            if before == 0 && lines > 0 { batch.firstLine = line + 1 }
-            line += lines
+            if let failure = parseBuffered(into: &batch) { throw RecordError(file: path, line: failure.line, message: failure.message) }
             if batch.count >= CSVRecordReader.batchSize { break }
             // Need more bytes: keep the partial last line and read another chunk.
             if input.atEnd {
@@ -98,32 +145,90 @@ public struct CSVRecordReader: RecordReader {
             position = 0
             _ = try input.read(into: &buffer, count: chunkBytes)
         }
+        importReport.quotedFields = general.quotedFields
+        importReport.rounds = Int(rows)
+        importReport.trailingBlankLines = blankRun
         return batch.count == 0 ? nil : batch
     }
 
     /// Parses complete lines from `position` until the batch is full or the buffer holds no
-    /// complete line. Returns the bytes consumed, the lines parsed and the first failure.
-    private mutating func parseBuffered(into batch: inout RecordBatch) -> (Int, Int, String?) {
-        let wanted = CSVRecordReader.batchSize - batch.count
-        let fieldCount = self.fieldCount, columns = self.columns
+    /// complete line; returns the first failure with its line.
+    private mutating func parseBuffered(into batch: inout RecordBatch) -> (line: Int, message: String)? {
+        let wanted = CSVRecordReader.batchSize
         var previous = previousRound
-        let result: (Int, Int, String?) = buffer.withUnsafeBufferPointer { bytes in
-            var cursorStart = position
-            var lines = 0
-            while lines < wanted {
-                guard let newline = memchrIndex(bytes, from: cursorStart) else { break }
-                var cursor = FieldCursor(bytes: bytes, start: cursorStart, end: newline)
-                if cursor.isEmptyLine { return (cursorStart - position, lines, "empty line") }
-                if let failure = cursor.parseRow(fieldCount: fieldCount, columns: columns, previous: &previous, into: &batch) {
-                    return (cursorStart - position, lines, failure)
-                }
-                lines += 1
-                cursorStart = newline + 1
-            }
-            return (cursorStart - position, lines, nil)
+        var row = ParsedRow()
+        var consumed = position
+        var lineNumber = line
+        var failure: (line: Int, message: String)?
+        let plainLayout = layout.plain, hasRound = layout.hasRound, fixed = layout.fixedPosition
+        let uncertainties = layout.columns.timeUncertainty, marks = layout.columns.testMarks
+        let plain = self.plain
+        var general = self.general, report = importReport
+        var pendingBlank = self.pendingBlank, blankRun = self.blankRun, rows = self.rows
+        defer {
+            self.general = general
+            importReport = report
+            self.pendingBlank = pendingBlank
+            self.blankRun = blankRun
+            self.rows = rows
         }
-        previousRound = previous
-        return result
+        buffer.withUnsafeBufferPointer { bytes in
+            while batch.count < wanted {
+                guard let newline = memchrIndex(bytes, from: consumed) else { break }
+                let lineStart = consumed
+                consumed = newline + 1
+                lineNumber += 1
+                var end = newline
+                if end > lineStart && bytes[end - 1] == 13 {
+                    end -= 1
+                    report.crlfLines += 1
+                }
+                if !(plainLayout && plain.parse(bytes, lineStart, end, into: &row)) {
+                    switch general.parse(bytes, lineStart, end, into: &row) {
+                    case .row: break
+                    case .comment:
+                        report.commentLines += 1
+                        if batch.count > 0 { batch.skippedBefore.append(batch.count) }
+                        continue
+                    case .blank:
+                        if pendingBlank == nil { pendingBlank = lineNumber }
+                        blankRun += 1
+                        if batch.count > 0 { batch.skippedBefore.append(batch.count) }
+                        continue
+                    case .failure(let message):
+                        failure = (lineNumber, message)
+                        return
+                    }
+                    if row.noClick { report.noClicks += 1 }
+                    if row.roundedTime { report.roundedTimes += 1 }
+                }
+                if let blank = pendingBlank {
+                    failure = (blank, "empty line (blank lines are allowed only at the end of the file)")
+                    return
+                }
+                blankRun = 0
+                rows += 1
+                if !hasRound { row.round = rows }
+                if let fixed { (row.x, row.y, row.z) = fixed }
+                if let previous, row.round <= previous {
+                    failure = (lineNumber, row.round == previous ? "duplicate round \(row.round)"
+                               : "round \(row.round) comes after round \(previous); rounds must increase")
+                    return
+                }
+                previous = row.round
+                if batch.count == 0 { batch.firstLine = lineNumber }
+                batch.rounds.append(row.round); batch.inputs.append(row.input); batch.outputs.append(row.output)
+                batch.timesNs.append(row.time); batch.x.append(row.x); batch.y.append(row.y); batch.z.append(row.z)
+                if uncertainties { batch.uncertaintiesNs.append(row.uncertainty) }
+                if marks { batch.testMarks.append(row.mark) }
+            }
+        }
+        if failure == nil {
+            position = consumed
+            line = lineNumber
+            previousRound = previous
+        }
+        return failure
     }
 }
 
@@ -134,183 +239,3 @@ private func memchrIndex(_ bytes: UnsafeBufferPointer<UInt8>, from: Int) -> Int?
           let found = memchr(base + from, 10, bytes.count - from) else { return nil }
     return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
 }
-
-/// Walks the comma-separated fields of one line.
-struct FieldCursor {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var start: Int
-    let end: Int
-    private(set) var fieldStart = 0
-    private(set) var fieldEnd = 0
-
-    var isEmptyLine: Bool { start >= end }
-
-    /// Parses one data row into `batch`, or says what is wrong with it.
-    mutating func parseRow(fieldCount: Int, columns: RecordColumns, previous: inout Int64?, into batch: inout RecordBatch) -> String? {
-        guard let round = integer() else { return fieldProblem("round must be an integer", fieldCount) }
-        guard let input = bit() else { return fieldProblem("input must be 0 or 1", fieldCount) }
-        guard let output = bit() else { return fieldProblem("output must be 0 or 1", fieldCount) }
-        guard let time = integer() else { return fieldProblem("time_ns must be an integer", fieldCount) }
-        guard let x = decimal() else { return fieldProblem("x_m must be a finite number", fieldCount) }
-        guard let y = decimal() else { return fieldProblem("y_m must be a finite number", fieldCount) }
-        guard let z = decimal() else { return fieldProblem("z_m must be a finite number", fieldCount) }
-        var uncertainty = 0.0
-        if columns.timeUncertainty {
-            guard let u = decimal(), u >= 0 else { return fieldProblem("time_uncertainty_ns must be a non-negative number", fieldCount) }
-            uncertainty = u
-        }
-        var mark: UInt8 = 0
-        if columns.testMarks {
-            guard let t = bit() else { return fieldProblem("test must be 0 or 1", fieldCount) }
-            mark = t
-        }
-        guard start > end else { return "expected \(fieldCount) columns, found \(countFields(from: lineStart))" }
-        if let previous, round <= previous {
-            return round == previous ? "duplicate round \(round)" : "round \(round) comes after round \(previous); rounds must increase"
-        }
-        previous = round
-        batch.rounds.append(round); batch.inputs.append(input); batch.outputs.append(output)
-        batch.timesNs.append(time); batch.x.append(x); batch.y.append(y); batch.z.append(z)
-        if columns.timeUncertainty { batch.uncertaintiesNs.append(uncertainty) }
-        if columns.testMarks { batch.testMarks.append(mark) }
-        return nil
-    }
-
-    /// A wrong column count explains a bad field better than the field itself.
-    private func fieldProblem(_ message: String, _ fieldCount: Int) -> String {
-        let count = countFields(from: lineStart)
-        if count != fieldCount { return "expected \(fieldCount) columns, found \(count)" }
-        return "\(message), found '\(lastField)'"
-    }
-
-    init(bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) {
-        lineStart = start
-        self.bytes = bytes
-        self.start = start
-        // A Windows line ending is not part of the last field.
-        self.end = end > start && bytes[end - 1] == 13 ? end - 1 : end
-    }
-
-    let lineStart: Int
-
-    func countFields(from lineStart: Int) -> Int {
-        var count = 1
-        for i in lineStart..<end where bytes[i] == 44 { count += 1 }
-        return count
-    }
-
-    var lastField: String {
-        String(decoding: UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd]), as: UTF8.self)
-    }
-
-    /// Marks the current field (up to the next comma) as the one that failed, for the message.
-    private mutating func failField() {
-        fieldStart = min(start, end)
-        var i = fieldStart
-        while i < end && bytes[i] != 44 { i += 1 }
-        fieldEnd = i
-        start = i + 1
-    }
-
-    /// Ends a field that was parsed up to `i`: it must stop at a comma or at the end of the line.
-    @inline(__always)
-    private mutating func finish(at i: Int) -> Bool {
-        guard i == end || bytes[i] == 44 else { return false }
-        fieldStart = start
-        fieldEnd = i
-        start = i + 1
-        return true
-    }
-
-    mutating func bit() -> UInt8? {
-        let i = start
-        if i < end, bytes[i] == 48 || bytes[i] == 49, finish(at: i + 1) { return bytes[i] - 48 }
-        failField()
-        return nil
-    }
-
-    mutating func integer() -> Int64? {
-        var i = start
-        var negative = false
-        if i < end && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
-        let digitsStart = i
-        var value: Int64 = 0
-        while i < end {
-            let d = Int64(bytes[i]) &- 48
-            guard d >= 0 && d <= 9 else { break }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(d)
-            guard !o1 && !o2 else { failField(); return nil }
-            value = sum
-            i += 1
-        }
-        guard i > digitsStart, finish(at: i) else { failField(); return nil }
-        return negative ? -value : value
-    }
-
-    /// A decimal number `[+-]digits[.digits][(e|E)[+-]digits]`, correctly rounded.
-    ///
-    /// One pass over the bytes collects up to 19 significant digits and the decimal exponent.
-    /// When every digit fits a 53-bit mantissa and the exponent is within ±22, one
-    /// multiplication or division by an exact power of ten rounds correctly (Clinger's fast
-    /// path; the CSV writer's integers and short decimals all take it). Other numbers (17-digit
-    /// mantissas, subnormals, exponents near the limits) are handed to the standard library's
-    /// correctly rounded conversion, so that every double the writer prints reads back unchanged.
-    mutating func decimal() -> Double? {
-        var i = start
-        var negative = false
-        if i < end && (bytes[i] == 45 || bytes[i] == 43) { negative = bytes[i] == 45; i += 1 }
-        var mantissa: UInt64 = 0
-        var exponent = 0
-        var digits = 0
-        var allDigitsKept = true
-        while i < end, bytes[i] >= 48, bytes[i] <= 57 {
-            if mantissa < 1_000_000_000_000_000_000 {
-                mantissa = mantissa * 10 + UInt64(bytes[i] - 48)
-            } else {
-                exponent += 1
-                allDigitsKept = false
-            }
-            digits += 1
-            i += 1
-        }
-        if i < end && bytes[i] == 46 {
-            i += 1
-            while i < end, bytes[i] >= 48, bytes[i] <= 57 {
-                if mantissa < 1_000_000_000_000_000_000 {
-                    mantissa = mantissa * 10 + UInt64(bytes[i] - 48)
-                    exponent -= 1
-                } else {
-                    allDigitsKept = false
-                }
-                digits += 1
-                i += 1
-            }
-        }
-        guard digits > 0 else { failField(); return nil }
-        if i < end && (bytes[i] == 101 || bytes[i] == 69) {
-            i += 1
-            var negativeExponent = false
-            if i < end && (bytes[i] == 45 || bytes[i] == 43) { negativeExponent = bytes[i] == 45; i += 1 }
-            var e = 0
-            var expDigits = 0
-            while i < end, bytes[i] >= 48, bytes[i] <= 57, e < 10_000 {
-                e = e * 10 + Int(bytes[i] - 48)
-                expDigits += 1
-                i += 1
-            }
-            guard expDigits > 0 else { failField(); return nil }
-            exponent += negativeExponent ? -e : e
-        }
-        guard finish(at: i) else { failField(); return nil }
-        // `finish` has marked this field as the last one, which a failure message quotes.
-        if allDigitsKept && mantissa <= 1 << 53 && abs(exponent) <= 22 {
-            let value = exponent >= 0 ? Double(mantissa) * exactPowers[exponent] : Double(mantissa) / exactPowers[-exponent]
-            return negative ? -value : value
-        }
-        guard let value = Double(lastField), value.isFinite else { return nil }
-        return value
-    }
-}
-
-private let exactPowers: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }

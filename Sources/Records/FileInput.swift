@@ -24,7 +24,10 @@ final class FileInput {
     }
 
     /// Appends up to `count` bytes to `buffer`; returns how many were read (0 at the end).
-    func read(into buffer: inout [UInt8], count: Int) throws(RecordError) -> Int {
+    func read(into buffer: inout [UInt8], count wanted: Int) throws(RecordError) -> Int {
+        // No more than the file has left (plus one byte, to see its end), so that a small file
+        // does not cost a large buffer.
+        let count = size > 0 ? min(wanted, max(size - bytesRead, 0) + 1) : wanted
         let start = buffer.count
         buffer.append(contentsOf: repeatElement(0, count: count))
         var got = 0

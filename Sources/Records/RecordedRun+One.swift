@@ -25,7 +25,7 @@ extension RecordedRun {
             for k in 0..<batch.count {
                 let round = batch.rounds[k]
                 if let expected, round != expected {
-                    throw RecordError(file: path, line: batch.firstLine + k,
+                    throw RecordError(file: path, batch: batch, index: k,
                                       message: "round \(round) where \(expected) was due: a node's records must number their rounds consecutively")
                 }
                 expected = round &+ 1

@@ -10,20 +10,30 @@ public struct RecordedRun: Sendable {
     public let bob: RecordedRounds
     public let rounds: Int
     public let audit: SpaceLikeAudit?
+    /// How each file was read (Alice's, then Bob's): the report's `import` section.
+    public let imports: [ImportReport]
 
-    /// Reads and validates both files.
+    /// Reads and validates both files. When both carry a `test` column, the two must mark the
+    /// same rounds.
     /// - Parameters:
+    ///   - aliceImport, bobImport: how to read each lab's CSV export (the plain format by default).
     ///   - needsTestMarks: spot-check mode: Alice's file must carry the `test` column.
     ///   - rejectsTestMarks: paper mode: a `test` column is an error, since Protocol 1 chooses
     ///     the test rounds after the measurements and such marks mean the file was recorded in
     ///     spot-check mode (whose mostly-`(0, 0)` inputs paper mode would misread).
     ///   - collectAudit: keep the events for ``SpaceLikeAudit``.
+    ///   - opened: called once per file when its header is resolved (to list ignored columns).
     ///   - progress: called with the fraction of Alice's file read so far.
-    public static func load(alice alicePath: String, bob bobPath: String, needsTestMarks: Bool, rejectsTestMarks: Bool = false,
-                            collectAudit: Bool,
+    /// - Throws: ``RecordError`` naming the file and line (or record) of the first problem.
+    public static func load(alice alicePath: String, bob bobPath: String,
+                            aliceImport: RecordImport = RecordImport(), bobImport: RecordImport = RecordImport(),
+                            needsTestMarks: Bool, rejectsTestMarks: Bool = false, collectAudit: Bool,
+                            opened: ((ImportReport) -> Void)? = nil,
                             progress: ((Double) -> Void)? = nil) throws(RecordError) -> RecordedRun {
-        var aliceReader = try openRecords(alicePath)
-        var bobReader = try openRecords(bobPath)
+        var aliceReader = try openRecords(alicePath, options: aliceImport)
+        opened?(aliceReader.importReport)
+        var bobReader = try openRecords(bobPath, options: bobImport)
+        opened?(bobReader.importReport)
         if needsTestMarks && !aliceReader.columns.testMarks {
             throw RecordError(file: alicePath, line: 1, message: "spot-check mode needs the 'test' column in Alice's file (or use --mode paper)")
         }
@@ -49,21 +59,29 @@ public struct RecordedRun: Sendable {
             switch (aliceBatch, bobBatch) {
             case (nil, nil):
                 guard a.inputs.count > 0 else { throw RecordError(file: alicePath, line: 2, message: "no rounds") }
-                return RecordedRun(alice: a.rounds(), bob: b.rounds(), rounds: a.inputs.count, audit: audit)
+                return RecordedRun(alice: a.rounds(), bob: b.rounds(), rounds: a.inputs.count, audit: audit,
+                                   imports: [aliceReader.importReport, bobReader.importReport])
             case (let x?, nil):
-                throw RecordError(file: bobPath, line: nil, message: "ends before round \(x.rounds[ia]) (\(alicePath), line \(x.firstLine + ia)); the files must hold the same rounds")
+                throw RecordError(file: bobPath, line: nil, message: "ends before round \(x.rounds[ia]) (\(alicePath), \(x.location(of: ia))); the files must hold the same rounds")
             case (nil, let y?):
-                throw RecordError(file: alicePath, line: nil, message: "ends before round \(y.rounds[ib]) (\(bobPath), line \(y.firstLine + ib)); the files must hold the same rounds")
+                throw RecordError(file: alicePath, line: nil, message: "ends before round \(y.rounds[ib]) (\(bobPath), \(y.location(of: ib))); the files must hold the same rounds")
             case (let x?, let y?):
                 let count = min(x.count - ia, y.count - ib)
                 for k in 0..<count where x.rounds[ia + k] != y.rounds[ib + k] {
                     let ra = x.rounds[ia + k], rb = y.rounds[ib + k]
                     if ra < rb {
-                        throw RecordError(file: bobPath, line: y.firstLine + ib + k,
-                                          message: "round \(ra) of \(alicePath) (line \(x.firstLine + ia + k)) is missing here")
+                        throw RecordError(file: bobPath, batch: y, index: ib + k,
+                                          message: "round \(ra) of \(alicePath) (\(x.location(of: ia + k))) is missing here")
                     }
-                    throw RecordError(file: alicePath, line: x.firstLine + ia + k,
-                                      message: "round \(rb) of \(bobPath) (line \(y.firstLine + ib + k)) is missing here")
+                    throw RecordError(file: alicePath, batch: x, index: ia + k,
+                                      message: "round \(rb) of \(bobPath) (\(y.location(of: ib + k))) is missing here")
+                }
+                if !x.testMarks.isEmpty && !y.testMarks.isEmpty {
+                    for k in 0..<count where x.testMarks[ia + k] != y.testMarks[ib + k] {
+                        throw RecordError(file: bobPath, batch: y, index: ib + k,
+                                          message: "test is \(y.testMarks[ib + k]) for round \(y.rounds[ib + k]) but \(x.testMarks[ia + k]) in "
+                                          + "\(alicePath) (\(x.location(of: ia + k))): both labs must mark the same test rounds")
+                    }
                 }
                 a.append(x, from: ia, count: count)
                 b.append(y, from: ib, count: count)

@@ -257,7 +257,7 @@ func parseProfile(_ text: String) throws -> DegreeProfile {
 struct PostprocessBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postprocess",
-        abstract: "Reads and validates recorded rounds (CSV and binary), then runs the protocol on them.",
+        abstract: "Reads and validates recorded rounds (plain CSV, a lab-style CSV read through the import options, binary), then runs the protocol on them.",
         discussion: "Example:\n  diqkd bench postprocess --rounds 10000000 --json")
 
     @Option(help: "Number of rounds to simulate and record, 1,000 to 100,000,000.")
@@ -279,7 +279,9 @@ struct PostprocessBench: ParsableCommand {
         let recorded = output.recorded!
         try SimulatedLayout.write(recorded.alice, path: "\(folder)/alice.csv", bob: false)
         try SimulatedLayout.write(recorded.bob, path: "\(folder)/bob.csv", bob: true)
-        for format in ["csv", "binary"] {
+        try LabExport.write(from: "\(folder)/alice.csv", to: "\(folder)/alice-lab.csv")
+        try LabExport.write(from: "\(folder)/bob.csv", to: "\(folder)/bob-lab.csv")
+        for format in ["csv", "csv-mapped", "binary"] {
             if format == "binary" {
                 for party in ["alice", "bob"] {
                     var reader = try openRecords("\(folder)/\(party).csv")
@@ -288,11 +290,16 @@ struct PostprocessBench: ParsableCommand {
                     try writer.close()
                 }
             }
-            let ending = format == "csv" ? "csv" : "bin"
+            let (alicePath, bobPath) = switch format {
+            case "csv": ("\(folder)/alice.csv", "\(folder)/bob.csv")
+            case "csv-mapped": ("\(folder)/alice-lab.csv", "\(folder)/bob-lab.csv")
+            default: ("\(folder)/alice.bin", "\(folder)/bob.bin")
+            }
+            let options = format == "csv-mapped" ? LabExport.options : RecordImport()
             PeakMemory.reset()
             var loaded: RecordedRun?
             let readSeconds = try measureSeconds {
-                loaded = try RecordedRun.load(alice: "\(folder)/alice.\(ending)", bob: "\(folder)/bob.\(ending)",
+                loaded = try RecordedRun.load(alice: alicePath, bob: bobPath, aliceImport: options, bobImport: options,
                                               needsTestMarks: true, collectAudit: false)
             }
             let readPeak = PeakMemory.bytes() ?? -1
@@ -356,6 +363,58 @@ struct LPBench: ParsableCommand {
                           "analyticBound": report.analyticBound,
                           "certificateVerified": report.certificateVerified], json: json)
             }
+        }
+    }
+}
+
+/// The bench's lab-style export: the same rounds with the conventions of a real lab's file
+/// (settings 1/2, outcomes +1/-1, picosecond times, semicolons, columns in another order, an
+/// extra herald column, a comment header), read back through ``options``.
+enum LabExport {
+    static var options: RecordImport {
+        var options = RecordImport()
+        options.inputs = ValueConvention(zero: "1", one: "2")
+        options.outputs = ValueConvention(zero: "+1", one: "-1")
+        options.columnNames[.output] = "click"
+        return options
+    }
+
+    /// Rewrites a plain record file in that shape.
+    static func write(from plain: String, to path: String) throws {
+        var reader = try openRecords(plain)
+        let handle = try FileHandleOutput(path: path)
+        handle.append("# lab export (bench)\n# columns: trial, setting, click, herald, time in ps, position\n")
+        handle.append("trial;time_ps;setting;click;herald;x_m;y_m;z_m" + (reader.columns.testMarks ? ";test" : "") + "\n")
+        while let batch = try reader.next() {
+            for i in 0..<batch.count {
+                handle.append("\(batch.rounds[i]);\(batch.timesNs[i])000;\(batch.inputs[i] + 1);\(batch.outputs[i] == 0 ? "+1" : "-1");1;"
+                              + "\(batch.x[i]);\(batch.y[i]);\(batch.z[i])" + (reader.columns.testMarks ? ";\(batch.testMarks[i])" : "") + "\n")
+            }
+            try handle.flush()
+        }
+        try handle.close()
+    }
+
+    /// A text file written through a buffer.
+    final class FileHandleOutput {
+        private let handle: FileHandle
+        private var buffer = ""
+
+        init(path: String) throws {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError.failure("cannot create \(path)") }
+            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        }
+
+        func append(_ text: String) { buffer += text }
+
+        func flush() throws {
+            try handle.write(contentsOf: Data(buffer.utf8))
+            buffer = ""
+        }
+
+        func close() throws {
+            try flush()
+            try handle.close()
         }
     }
 }

@@ -42,13 +42,18 @@ struct Postprocess: ParsableCommand {
         abstract: "Run the classical protocol on recorded data: Alice's and Bob's record files.",
         discussion: """
             Each file is one party's rounds (CSV: round,input,output,time_ns,x_m,y_m,z_m \
-            [,time_uncertainty_ns][,test], or the binary form made by `diqkd convert`). The files \
+            [,time_uncertainty_ns][,test], or the binary form made by `diqkd convert`). A lab's own \
+            export is read by header names and the import flags (--column, --inputs, --outputs, \
+            --no-click, --time-unit, ...), recorded in the report's `import` section. The files \
             are checked line by line, the space-like separation of all events is audited, and only \
             if the premise holds is a key certified — or if you pass --assume-nonsignaling (for \
-            example when the boxes are shielded instead), which the report records.
+            example when the boxes are shielded instead), which the report records. The report \
+            also gives the field's CHSH statistics over every trial (`fieldStatistics`).
 
             Examples:
               diqkd postprocess --alice alice.csv --bob bob.csv --mode paper --out keys
+              diqkd postprocess --alice a.csv --bob b.csv --mode paper --inputs 1,2 --outputs 1,-1 \
+                --no-click '' --no-click-output 0 --time-unit ps --alice-position 0,0,0 --bob-position 1300,0,0
               diqkd simulate --rounds 3000000 --seed 7 --record rec && \\
                 diqkd postprocess --alice rec/alice.csv --bob rec/bob.csv --seed 7 --assume-nonsignaling
             """
@@ -64,6 +69,10 @@ struct Postprocess: ParsableCommand {
 
     @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
+
+    @OptionGroup(title: "Reading a lab's export") var importing: RecordImportOptions
+
+    @OptionGroup var positions: LabPositionOptions
 
     @Flag(help: "Certify a key even if the space-like audit fails (the premise is then assumed, not shown).")
     var assumeNonsignaling = false
@@ -82,14 +91,17 @@ struct Postprocess: ParsableCommand {
         var configuration = try classical.configuration(rounds: 1, frameBits: frameBits)
         let parameters = configuration.finiteSize
         let progress = ProgressReporter()
+        let imports = try positions.imports(importing)
         let loaded: RecordedRun
         do {
-            loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: parameters.mode == .spotCheck,
+            loaded = try RecordedRun.load(alice: alice, bob: bob, aliceImport: imports.alice, bobImport: imports.bob,
+                                          needsTestMarks: parameters.mode == .spotCheck,
                                           rejectsTestMarks: parameters.mode == .paper,
-                                          collectAudit: !assumeNonsignaling) { progress.handler("reading", $0) }
+                                          collectAudit: !assumeNonsignaling, opened: noteIgnoredColumns) { progress.handler("reading", $0) }
         } catch {
             throw CLIError.usage("\(error.description).")
         }
+        let (supplement, dataWarnings) = RecordedSupplement.make(loaded, mode: parameters.mode)
         configuration.rounds = loaded.rounds
         let folder = try OutputFolder(path: out)
         if seed != nil {
@@ -108,8 +120,9 @@ struct Postprocess: ParsableCommand {
                                               + "pass --assume-nonsignaling to certify the key under that assumption instead")
                 refused.premise = "audited"
                 refused.auditVerdict = "fail"
+                refused.warnings += dataWarnings
                 try deliver(alice: .aborted(reason: refused.abortReason!), bob: .aborted(reason: refused.abortReason!),
-                            report: refused, to: folder, json: json)
+                            report: refused, supplement: supplement, to: folder, json: json)
                 return
             }
         }
@@ -118,7 +131,8 @@ struct Postprocess: ParsableCommand {
         var report = result.report
         report.premise = assumeNonsignaling ? "assumed" : "audited"
         report.auditVerdict = auditVerdict
-        try deliver(alice: result.alice, bob: result.bob, report: report, to: folder, json: json)
+        report.warnings += dataWarnings
+        try deliver(alice: result.alice, bob: result.bob, report: report, supplement: supplement, to: folder, json: json)
     }
 }
 
@@ -144,17 +158,23 @@ struct Audit: ParsableCommand {
     @Flag(help: "Print a JSON object instead of text.")
     var json = false
 
+    @OptionGroup(title: "Reading a lab's export") var importing: RecordImportOptions
+
+    @OptionGroup var positions: LabPositionOptions
+
     func run() throws {
         warnIfSameFile(alice: alice, bob: bob)
+        let imports = try positions.imports(importing)
         let loaded: RecordedRun
         do {
-            loaded = try RecordedRun.load(alice: alice, bob: bob, needsTestMarks: false, collectAudit: true)
+            loaded = try RecordedRun.load(alice: alice, bob: bob, aliceImport: imports.alice, bobImport: imports.bob,
+                                          needsTestMarks: false, collectAudit: true, opened: noteIgnoredColumns)
         } catch {
             throw CLIError.usage("\(error.description).")
         }
         let report = loaded.audit!.run()
         if json {
-            try JSONOutput.print(report)
+            try JSONOutput.print(WithImport(result: report, imports: ImportSection(alice: loaded.imports[0], bob: loaded.imports[1])))
             return
         }
         print("events: \(grouped(report.events)); verdict: \(report.verdict.rawValue.uppercased())"
@@ -176,26 +196,56 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a record file between CSV and the compact binary form.",
         discussion: """
+            The formats follow the file names: .csv is CSV, .bin the binary form (version 3, a \
+            checksum per block); the input's format is recognised by its content. A lab's CSV \
+            export is read with the import flags and written in the plain format.
+
             Examples:
               diqkd convert --input alice.csv --output alice.bin
-              diqkd convert --input alice.bin --output alice.csv --to csv
+              diqkd convert --input alice.bin --output alice.csv
+              diqkd convert --input lab.csv --output alice.csv --inputs 1,2 --outputs 1,-1 --time-unit ps --position 0,0,0
             """
     )
 
     @Option(help: "The record file to read (CSV or binary, recognised by its content).")
     var input: String
 
-    @Option(help: "The file to write.")
+    @Option(help: "The file to write: .csv or .bin.")
     var output: String
 
-    @Option(help: "Target format: binary or csv.")
-    var to: String = "binary"
+    @Option(help: "Target format, binary or csv, for an output name without .csv or .bin.")
+    var to: String?
+
+    @OptionGroup(title: "Reading a lab's export") var importing: RecordImportOptions
+
+    @Option(help: ArgumentHelp("The device position in metres when the file has no x_m,y_m,z_m columns.", valueName: "x,y,z"))
+    var position: String?
+
+    /// The output format: the output's extension, or `--to` for other names; never binary into `.csv`.
+    func targetFormat() throws -> String {
+        let name = output.lowercased()
+        let byName: String? = name.hasSuffix(".csv") ? "csv" : name.hasSuffix(".bin") ? "binary" : nil
+        if let to {
+            guard to == "binary" || to == "csv" else { throw CLIError.usage("--to must be 'binary' or 'csv' (got '\(to)').") }
+            if let byName, byName != to {
+                throw CLIError.usage("--to \(to) contradicts the output name \(output) (a .\(byName == "csv" ? "csv" : "bin") file); "
+                                     + "name the output .\(to == "csv" ? "csv" : "bin")")
+            }
+            return to
+        }
+        guard let byName else {
+            throw CLIError.usage("cannot tell the output format from '\(output)': name it .csv or .bin, or pass --to csv|binary.")
+        }
+        return byName
+    }
 
     func run() throws {
-        guard to == "binary" || to == "csv" else { throw CLIError.usage("--to must be 'binary' or 'csv' (got '\(to)').") }
+        let format = try targetFormat()
+        let options = try importing.recordImport(position: RecordImportOptions.position(position, flag: "--position"))
         do {
-            var reader = try openRecords(input)
-            if to == "binary" {
+            var reader = try openRecords(input, options: options)
+            noteIgnoredColumns(reader.importReport)
+            if format == "binary" {
                 let writer = try BinaryRecordWriter(path: output, columns: reader.columns)
                 do { while let batch = try reader.next() { try writer.write(batch) } } catch { writer.discard(); throw error }
                 try writer.close()
@@ -204,6 +254,11 @@ struct Convert: ParsableCommand {
                 do { while let batch = try reader.next() { try writer.write(batch) } } catch { writer.discard(); throw error }
                 try writer.close()
             }
+            let report = reader.importReport
+            var notes: [String] = []
+            if report.noClicks > 0 { notes.append("\(grouped(report.noClicks)) no-click rounds counted as output \(report.noClickOutput ?? 0)") }
+            if report.roundedTimes > 0 { notes.append("\(grouped(report.roundedTimes)) times rounded to the nearest ns") }
+            if !notes.isEmpty { FileHandle.standardError.write(Data("diqkd: \(input): \(notes.joined(separator: "; "))\n".utf8)) }
         } catch let error as RecordError {
             throw CLIError.usage("\(error.description).")
         }

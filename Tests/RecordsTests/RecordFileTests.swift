@@ -36,15 +36,16 @@ struct RecordFileTests {
     }
 
     @Test(arguments: [
-        ("round,input,output,time,x_m,y_m,z_m\n1,0,0,1,0,0,0\n", 1, "header"),
-        ("\(header),colour\n1,0,0,1,0,0,0,red\n", 1, "unexpected column"),
-        ("\(header)\n1,0,0,1,0,0,0\n2,2,0,2,0,0,0\n", 3, "input must be 0 or 1"),
-        ("\(header)\n1,0,0,1,0,0,0\n2,0,x,2,0,0,0\n", 3, "output must be 0 or 1"),
+        ("round,input,output,time,x_m,y_m,z_m\n1,0,0,1,0,0,0\n", 1, "does not state its unit"),
+        ("round,input,time_ns,x_m,y_m,z_m\n1,0,1,0,0,0\n", 1, "no output column"),
+        ("\(header)\n1,0,0,1,0,0,0\n2,2,0,2,0,0,0\n", 3, "input must be '0' or '1', found '2'"),
+        ("\(header)\n1,0,0,1,0,0,0\n2,0,x,2,0,0,0\n", 3, "output must be '0' or '1', found 'x'"),
         ("\(header)\n1,0,0,1,0,0,0\n1,0,0,2,0,0,0\n", 3, "duplicate round 1"),
         ("\(header)\n5,0,0,1,0,0,0\n4,0,0,2,0,0,0\n", 3, "rounds must increase"),
         ("\(header)\n1,0,0,1,0,0\n", 2, "expected 7 columns, found 6"),
         ("\(header)\n1,0,0,1,0,0,0,9\n", 2, "expected 7 columns, found 8"),
-        ("\(header)\n1,0,0,1.5,0,0,0\n", 2, "time_ns must be an integer"),
+        ("\(header)\n1,0,0,1.5e,0,0,0\n", 2, "time_ns must be a number, found '1.5e'"),
+        ("\(header)\n1,0,0,9223372036854775808,0,0,0\n", 2, "time_ns is beyond the range of 64-bit nanoseconds"),
         ("\(header)\n1,0,0,1,0,nan,0\n", 2, "y_m must be a finite number"),
         ("\(header)\n1,0,0,1,0,0,0\n\n2,0,0,1,0,0,0\n", 3, "empty line"),
         ("", 1, "empty"),

@@ -47,6 +47,8 @@ public enum RecordChecks {
             require(!error.description.isEmpty, "an error without a message")
             return .failure(error.description)
         }
+        require(reader.importReport.rounds == table.rounds.count,
+                "the import report counts \(reader.importReport.rounds) rounds, \(table.rounds.count) were read")
         return .records(table)
     }
 
