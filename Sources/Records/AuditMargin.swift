@@ -18,9 +18,13 @@ struct AuditEvent: Sendable, Equatable {
 /// recomputed in scaled form, one whose square underflows by the ratio to its largest
 /// component, and a margin beyond the double range is `±infinity` with the right sign.
 ///
-/// The bounds used to settle whole sets of pairs at once allow a relative slack of `1e-12`
-/// (a thousand times the rounding error of the margin) and an absolute slack of `1e-300` ns, so
-/// that a set is settled in bulk only when each of its pairs, evaluated alone, would agree.
+/// Bounds settle whole sets of pairs at once only when each pair, evaluated alone, would
+/// agree. Where every pair of a set takes the formula's ordinary path (squared distances in
+/// the normal range), the bound is the same formula applied to the boxes' nearest or farthest
+/// corners; IEEE rounding is monotone, so it is exact: no pair's margin is below the lower
+/// bound or above the upper one, ties included. Elsewhere (distances beyond about 1e154 m or
+/// below 1e-154 m) the bounds allow a relative slack of `1e-12` (a thousand times the rounding
+/// error of the margin) and an absolute one of `1e-300` ns.
 enum AuditMargin {
     /// The speed of light in metres per nanosecond.
     static let speedOfLight = 0.299_792_458
@@ -46,21 +50,17 @@ enum AuditMargin {
             // margin `-infinity`, which is its true sign.
             return (s.squareRoot() / speedOfLight - tau) - (sa + sb)
         }
-        return scaledMargin(a, sa, b, sb, tau: tau)
+        return scaledMargin(a, sa, b, sb, tau: tau, overflow: s.isInfinite)
     }
 
     /// The margin when the squared distance overflows or underflows: the components are
-    /// divided by the largest, and first scaled by 2^-12 when they are huge so that the light
-    /// time stays finite; the result is scaled back (to `±infinity` if it is beyond range).
-    static func scaledMargin(_ a: AuditEvent, _ sa: Double, _ b: AuditEvent, _ sb: Double, tau: Double) -> Double {
-        let scale: Double = max(abs(a.x), abs(a.y), abs(a.z), abs(b.x), abs(b.y), abs(b.z)) > 0x1p500 ? 0x1p-12 : 1
+    /// divided by the largest, and first scaled by 2^-12 when the square overflowed so that the
+    /// light time stays finite; the result is scaled back (to `±infinity` if it is beyond range).
+    static func scaledMargin(_ a: AuditEvent, _ sa: Double, _ b: AuditEvent, _ sb: Double, tau: Double, overflow: Bool) -> Double {
+        let scale: Double = overflow ? 0x1p-12 : 1
         let dx = a.x * scale - b.x * scale, dy = a.y * scale - b.y * scale, dz = a.z * scale - b.z * scale
-        let largest = max(abs(dx), abs(dy), abs(dz))
-        var distance = 0.0
-        if largest > 0 {
-            let ux = dx / largest, uy = dy / largest, uz = dz / largest
-            distance = largest * (ux * ux + uy * uy + uz * uz).squareRoot()
-        }
+        let distance = AuditBox.norm(dx, dy, dz)
+        if !overflow { return (distance / speedOfLight - tau) - (sa + sb) }
         return ((distance / speedOfLight - tau * scale) - (sa * scale + sb * scale)) / scale
     }
 
@@ -131,20 +131,49 @@ struct AuditBox: Sendable {
         norm(x, y, z) * (1 + AuditMargin.relativeSlack)
     }
 
-    /// The smallest distance between points of two boxes, rounded down.
+    /// The smallest distance between points of two boxes, times `scale` (a power of two that
+    /// keeps huge coordinates' differences finite), rounded down.
     @inline(__always)
-    static func gap(_ a: AuditBox, _ b: AuditBox) -> Double {
-        let gx = max(a.lowX - b.highX, b.lowX - a.highX, 0)
-        let gy = max(a.lowY - b.highY, b.lowY - a.highY, 0)
-        let gz = max(a.lowZ - b.highZ, b.lowZ - a.highZ, 0)
+    static func gap(_ a: AuditBox, _ b: AuditBox, scale: Double) -> Double {
+        let gx = max(a.lowX * scale - b.highX * scale, b.lowX * scale - a.highX * scale, 0)
+        let gy = max(a.lowY * scale - b.highY * scale, b.lowY * scale - a.highY * scale, 0)
+        let gz = max(a.lowZ * scale - b.highZ * scale, b.lowZ * scale - a.highZ * scale, 0)
         return norm(gx, gy, gz) * (1 - AuditMargin.relativeSlack)
     }
 
-    /// The largest distance between points of two boxes, rounded up.
+    /// The largest distance between points of two boxes, times `scale`, rounded up.
     @inline(__always)
-    static func span(_ a: AuditBox, _ b: AuditBox) -> Double {
-        length(max(a.highX - b.lowX, b.highX - a.lowX), max(a.highY - b.lowY, b.highY - a.lowY),
-               max(a.highZ - b.lowZ, b.highZ - a.lowZ))
+    static func span(_ a: AuditBox, _ b: AuditBox, scale: Double = 1) -> Double {
+        length(max(a.highX * scale - b.lowX * scale, b.highX * scale - a.lowX * scale),
+               max(a.highY * scale - b.lowY * scale, b.highY * scale - a.lowY * scale),
+               max(a.highZ * scale - b.lowZ * scale, b.highZ * scale - a.lowZ * scale))
+    }
+
+    /// The squared lengths, per axis summed in the margin's order, of the smallest and the
+    /// largest separation between points of two boxes, and whether the largest is exactly 0.
+    @inline(__always)
+    static func squaredGapAndSpan(_ a: AuditBox, _ b: AuditBox) -> (gap: Double, span: Double, together: Bool) {
+        let gx = max(a.lowX - b.highX, b.lowX - a.highX, 0)
+        let gy = max(a.lowY - b.highY, b.lowY - a.highY, 0)
+        let gz = max(a.lowZ - b.highZ, b.lowZ - a.highZ, 0)
+        let sx = max(a.highX - b.lowX, b.highX - a.lowX)
+        let sy = max(a.highY - b.lowY, b.highY - a.lowY)
+        let sz = max(a.highZ - b.lowZ, b.highZ - a.lowZ)
+        return (gx * gx + gy * gy + gz * gz, sx * sx + sy * sy + sz * sz, sx == 0 && sy == 0 && sz == 0)
+    }
+
+    /// The longest time between an event of `a` and one of `b`, in nanoseconds.
+    @inline(__always)
+    static func longest(_ a: AuditBox, _ b: AuditBox) -> Double {
+        max(AuditMargin.timeGap(a.latest, b.earliest), AuditMargin.timeGap(b.latest, a.earliest))
+    }
+
+    /// The shortest time between an event of `a` and one of `b`, in nanoseconds.
+    @inline(__always)
+    static func shortest(_ a: AuditBox, _ b: AuditBox) -> Double {
+        if a.latest < b.earliest { return AuditMargin.timeGap(b.earliest, a.latest) }
+        if b.latest < a.earliest { return AuditMargin.timeGap(a.earliest, b.latest) }
+        return 0
     }
 
     /// A lower bound on the margin of every pair with one event in `a` and one in `b` (or two
@@ -152,9 +181,17 @@ struct AuditBox: Sendable {
     /// overflows, which settles nothing.
     @inline(__always)
     static func marginLowerBound(_ a: AuditBox, _ b: AuditBox) -> Double {
-        let longest = max(AuditMargin.timeGap(a.latest, b.earliest), AuditMargin.timeGap(b.latest, a.earliest))
-        let against = (longest + (a.sigmaHigh + b.sigmaHigh)) * (1 + AuditMargin.relativeSlack)
-        return gap(a, b) / AuditMargin.speedOfLight - against - AuditMargin.absoluteSlack
+        let (gap2, span2, _) = squaredGapAndSpan(a, b)
+        if span2 < .infinity {
+            // Every pair takes the ordinary path, or the scaled one at scale 1 for a distance
+            // below 1e-154 m: a distance of 0 bounds those from below.
+            let light = gap2.isNormal ? gap2.squareRoot() / AuditMargin.speedOfLight : 0
+            return (light - longest(a, b)) - (a.sigmaHigh + b.sigmaHigh)
+        }
+        // Scaled by 2^-12 so that the light time stays finite, and back.
+        let scale = 0x1p-12
+        let against = (longest(a, b) * scale + (a.sigmaHigh * scale + b.sigmaHigh * scale)) * (1 + AuditMargin.relativeSlack)
+        return (gap(a, b, scale: scale) / AuditMargin.speedOfLight - against) / scale - AuditMargin.absoluteSlack
     }
 
     /// Whether every such pair is certainly space-like (each margin, evaluated alone, `> 0`).
@@ -166,17 +203,13 @@ struct AuditBox: Sendable {
     /// Whether every such pair certainly violates the premise (each margin `<= 0`).
     @inline(__always)
     static func allViolating(_ a: AuditBox, _ b: AuditBox) -> Bool {
-        let shortest: Double
-        if a.latest < b.earliest {
-            shortest = AuditMargin.timeGap(b.earliest, a.latest)
-        } else if b.latest < a.earliest {
-            shortest = AuditMargin.timeGap(a.earliest, b.latest)
-        } else {
-            shortest = 0
+        let (gap2, span2, together) = squaredGapAndSpan(a, b)
+        if together || (gap2.isNormal && span2 < .infinity) {
+            // Every pair takes the ordinary path: the farthest corners bound them from above.
+            return (span2.squareRoot() / AuditMargin.speedOfLight - shortest(a, b)) - (a.sigmaLow + b.sigmaLow) <= 0
         }
-        let against = (shortest + (a.sigmaLow + b.sigmaLow)) * (1 - AuditMargin.relativeSlack)
-        // An infinite `against` (uncertainties beyond the double range) is left to the pairs.
-        return against.isFinite
-            && span(a, b) / AuditMargin.speedOfLight * (1 + AuditMargin.relativeSlack) + AuditMargin.absoluteSlack <= against
+        let scale = 0x1p-12
+        let against = (shortest(a, b) * scale + (a.sigmaLow * scale + b.sigmaLow * scale)) * (1 - AuditMargin.relativeSlack)
+        return span(a, b, scale: scale) / AuditMargin.speedOfLight * (1 + AuditMargin.relativeSlack) + AuditMargin.absoluteSlack <= against
     }
 }

@@ -43,14 +43,12 @@ extension AuditScan {
     /// of leaves is examined pair by pair, and otherwise the larger node is split.
     mutating func descend(_ tree: AuditTree) {
         guard tree.count > 1 else { return }
-        tree.boxes.withUnsafeBufferPointer { boxes in
-            visit(tree, boxes, 0, 0..<tree.count, 0, 0..<tree.count)
-        }
+        visit(tree, 0, 0..<tree.count, 0, 0..<tree.count)
     }
 
-    private mutating func visit(_ tree: AuditTree, _ boxes: UnsafeBufferPointer<AuditBox>, _ a: Int, _ ra: Range<Int>, _ b: Int, _ rb: Range<Int>) {
+    private mutating func visit(_ tree: AuditTree, _ a: Int, _ ra: Range<Int>, _ b: Int, _ rb: Range<Int>) {
         if stopped { return }
-        let boxA = boxes[a], boxB = boxes[b], same = a == b
+        let boxA = tree.box(a), boxB = tree.box(b), same = a == b
         if AuditBox.allSpaceLike(boxA, boxB) {
             settle(Self.pairs(count: ra.count, bobs: Int(boxA.bobs), count: rb.count, bobs: Int(boxB.bobs), same: same))
             return
@@ -61,7 +59,7 @@ extension AuditScan {
             for kind in wantingExamples(block) { examples[kind] = pair(kind: kind, ra, rb) }
             return
         }
-        let leafA = tree.isLeaf(ra), leafB = tree.isLeaf(rb)
+        let leafA = tree.isLeaf(a), leafB = tree.isLeaf(b)
         if leafA && leafB {
             for i in ra {
                 examine(i, against: same ? (i + 1)..<ra.upperBound : rb)
@@ -71,19 +69,18 @@ extension AuditScan {
             return
         }
         if same {
-            let mid = AuditTree.middle(ra.lowerBound, ra.upperBound)
-            let low = ra.lowerBound..<mid, high = mid..<ra.upperBound
-            visit(tree, boxes, 2 * a + 1, low, 2 * a + 1, low)
-            visit(tree, boxes, 2 * a + 1, low, 2 * a + 2, high)
-            visit(tree, boxes, 2 * a + 2, high, 2 * a + 2, high)
+            let ((l, low), (h, high)) = tree.children(a, ra)
+            visit(tree, l, low, l, low)
+            visit(tree, l, low, h, high)
+            visit(tree, h, high, h, high)
         } else if leafB || (!leafA && boxA.extentNs >= boxB.extentNs) {
-            let mid = AuditTree.middle(ra.lowerBound, ra.upperBound)
-            visit(tree, boxes, 2 * a + 1, ra.lowerBound..<mid, b, rb)
-            visit(tree, boxes, 2 * a + 2, mid..<ra.upperBound, b, rb)
+            let ((l, low), (h, high)) = tree.children(a, ra)
+            visit(tree, l, low, b, rb)
+            visit(tree, h, high, b, rb)
         } else {
-            let mid = AuditTree.middle(rb.lowerBound, rb.upperBound)
-            visit(tree, boxes, a, ra, 2 * b + 1, rb.lowerBound..<mid)
-            visit(tree, boxes, a, ra, 2 * b + 2, mid..<rb.upperBound)
+            let ((l, low), (h, high)) = tree.children(b, rb)
+            visit(tree, a, ra, l, low)
+            visit(tree, a, ra, h, high)
         }
     }
 }

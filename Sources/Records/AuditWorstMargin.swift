@@ -21,11 +21,12 @@ struct AuditWorstMargin {
     }
 
     /// Searches the whole tree.
-    mutating func search(_ tree: AuditTree) {
+    /// - Parameters:
+    ///   - counted: the tree's count ran to the end, and `start` is the smallest margin of the
+    ///     pairs it examined one by one: the pairs of leaves it examined are then skipped.
+    mutating func search(_ tree: AuditTree, counted: Bool) {
         guard tree.count > 1 else { return }
-        tree.boxes.withUnsafeBufferPointer { boxes in
-            visit(tree, boxes, 0, 0..<tree.count, 0, 0..<tree.count)
-        }
+        visit(tree, 0, 0..<tree.count, 0, 0..<tree.count, examined: counted)
     }
 
     @inline(__always)
@@ -37,16 +38,20 @@ struct AuditWorstMargin {
         }
     }
 
-    private mutating func visit(_ tree: AuditTree, _ boxes: UnsafeBufferPointer<AuditBox>, _ a: Int, _ ra: Range<Int>, _ b: Int, _ rb: Range<Int>) {
-        let boxA = boxes[a], boxB = boxes[b], same = a == b
+    private mutating func visit(_ tree: AuditTree, _ a: Int, _ ra: Range<Int>, _ b: Int, _ rb: Range<Int>, examined: Bool) {
+        let boxA = tree.box(a), boxB = tree.box(b), same = a == b
         if pair != nil && AuditBox.marginLowerBound(boxA, boxB) >= best { return }
+        // Following the count's descent: below a pair of nodes it settled whole, no pair was
+        // examined; a pair of leaves it did not settle was examined, all of it.
+        let examined = examined && !AuditBox.allSpaceLike(boxA, boxB) && !AuditBox.allViolating(boxA, boxB)
         // All events of each side alike: every pair has the same margin, so one will do.
         if boxA.isPoint && boxB.isPoint {
             if same { if ra.count > 1 { consider(ra.lowerBound, ra.lowerBound + 1) } } else { consider(ra.lowerBound, rb.lowerBound) }
             return
         }
-        let leafA = tree.isLeaf(ra), leafB = tree.isLeaf(rb)
+        let leafA = tree.isLeaf(a), leafB = tree.isLeaf(b)
         if leafA && leafB {
+            if examined { return }
             for i in ra {
                 for j in (same ? (i + 1)..<ra.upperBound : rb) { consider(i, j) }
             }
@@ -54,23 +59,22 @@ struct AuditWorstMargin {
         }
         var parts: [(Int, Range<Int>, Int, Range<Int>)]
         if same {
-            let mid = AuditTree.middle(ra.lowerBound, ra.upperBound)
-            let low = ra.lowerBound..<mid, high = mid..<ra.upperBound
-            parts = [(2 * a + 1, low, 2 * a + 1, low), (2 * a + 1, low, 2 * a + 2, high), (2 * a + 2, high, 2 * a + 2, high)]
+            let ((l, low), (h, high)) = tree.children(a, ra)
+            parts = [(l, low, l, low), (l, low, h, high), (h, high, h, high)]
         } else if leafB || (!leafA && boxA.extentNs >= boxB.extentNs) {
-            let mid = AuditTree.middle(ra.lowerBound, ra.upperBound)
-            parts = [(2 * a + 1, ra.lowerBound..<mid, b, rb), (2 * a + 2, mid..<ra.upperBound, b, rb)]
+            let ((l, low), (h, high)) = tree.children(a, ra)
+            parts = [(l, low, b, rb), (h, high, b, rb)]
         } else {
-            let mid = AuditTree.middle(rb.lowerBound, rb.upperBound)
-            parts = [(a, ra, 2 * b + 1, rb.lowerBound..<mid), (a, ra, 2 * b + 2, mid..<rb.upperBound)]
+            let ((l, low), (h, high)) = tree.children(b, rb)
+            parts = [(a, ra, l, low), (a, ra, h, high)]
         }
         // NaN bounds (overflow) sort last: they are searched, never skipped.
         let bounds = parts.map { part -> Double in
-            let bound = AuditBox.marginLowerBound(boxes[part.0], boxes[part.2])
+            let bound = AuditBox.marginLowerBound(tree.box(part.0), tree.box(part.2))
             return bound.isNaN ? .infinity : bound
         }
         for k in bounds.indices.sorted(by: { bounds[$0] < bounds[$1] }) {
-            visit(tree, boxes, parts[k].0, parts[k].1, parts[k].2, parts[k].3)
+            visit(tree, parts[k].0, parts[k].1, parts[k].2, parts[k].3, examined: examined)
         }
     }
 }

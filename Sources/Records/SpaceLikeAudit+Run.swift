@@ -19,6 +19,7 @@ extension SpaceLikeAudit {
         let sigmas = self.sigmas
         let tree = AuditTree(events: &store, tags: &tags, sigmas: sigmas, bounds: bounds, split: chosen == .timeSweep ? .time : .widest,
                              leafCapacity: leafCapacity)
+        treeBytes = tree.bytes
         return store.withUnsafeBufferPointer { events in
             tags.withUnsafeBufferPointer { tags in
                 var scan = AuditScan(events: events, tags: tags, sigmas: sigmas, budget: budget, progress: progress)
@@ -28,7 +29,7 @@ extension SpaceLikeAudit {
                     scan.descend(tree)
                 }
                 var worst = AuditWorstMargin(events: events, tags: tags, sigmas: sigmas, start: scan.smallestExamined, pair: scan.smallestPair)
-                worst.search(tree)
+                worst.search(tree, counted: chosen == .kdTree && !scan.stopped)
                 return report(scan: scan, worst: worst, totals: totals, method: chosen)
             }
         }
@@ -40,11 +41,16 @@ extension SpaceLikeAudit {
         AuditBox.span(bounds, bounds) / AuditMargin.speedOfLight * (1 + AuditMargin.relativeSlack) + AuditMargin.absoluteSlack
     }
 
-    /// The sweep's cost model: the pairs closer in time than `window`, estimated from up to
-    /// 2,048 events taken at even steps (exact for fewer events).
+    /// The sweep's cost model: the pairs closer in time than `window`, estimated from 2,048
+    /// events drawn at random (with a fixed seed; all of them when there are fewer).
     func estimatedSweepPairs(window: Double) -> Double {
         let n = events, s = min(n, 2048)
-        let sample = (0..<s).map { store[$0 * n / s].t }.sorted()
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let sample = (0..<s).map { k -> Int64 in
+            guard s < n else { return store[k].t }
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return store[Int(state % UInt64(n))].t
+        }.sorted()
         var close = 0, end = 0
         for i in 0..<s {
             end = max(end, i + 1)

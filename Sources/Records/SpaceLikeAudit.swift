@@ -20,9 +20,10 @@ import Foundation
 /// - *k-d tree*: both sides of each pair descend the tree together until their boxes settle
 ///   them or they are single leaves. Suits simultaneous events spread in space and mixtures.
 ///
-/// The worst margin is found by branch and bound on the same tree. Memory: 36 bytes per event
-/// (32 for position and time, 4 for party and index), 8 more when the uncertainties are not all
-/// equal, about 6 for the tree, and the round numbers (nothing while they count up by one).
+/// The worst margin is found by branch and bound on the same tree. Memory (``memoryBytes``): 36
+/// bytes per event (32 for position and time, 4 for party and index), 8 more when the
+/// uncertainties are not all equal, about 4 for the tree, and the round numbers (nothing while
+/// they count up by one).
 ///
 /// - Complexity: `O(n log n)` to build the tree, plus the pairs that must be examined: those
 ///   within the light crossing time of each other for the sweep; for the tree, those in pairs of
@@ -86,6 +87,7 @@ public struct SpaceLikeAudit: Sendable {
     var lastRound: Int64?
     var bobCount = 0
     var bounds = AuditBox()
+    var treeBytes = 0
 
     public var budget = Budget()
     public var method = Method.automatic
@@ -97,6 +99,13 @@ public struct SpaceLikeAudit: Sendable {
     public init() {}
 
     public var events: Int { store.count }
+
+    /// The bytes the audit's arrays take: the events, their tags, uncertainties and round
+    /// numbers, and the tree of the last run.
+    public var memoryBytes: Int {
+        store.capacity * MemoryLayout<AuditEvent>.stride + tags.capacity * 4 + sigmaByArrival.capacity * 8
+            + roundRuns.capacity * MemoryLayout<RoundRun>.stride + treeBytes
+    }
 
     /// Room for `count` events in all, so that the arrays do not grow by copying.
     public mutating func reserveCapacity(_ count: Int) {
