@@ -213,3 +213,11 @@ struct AuditBox: Sendable {
         return span(a, b, scale: scale) / AuditMargin.speedOfLight * (1 + AuditMargin.relativeSlack) + AuditMargin.absoluteSlack <= against
     }
 }
+
+extension AuditBox {
+    /// The box of one event.
+    init(event e: AuditEvent, sigma: Double, bob: Bool) {
+        self.init(lowX: e.x, lowY: e.y, lowZ: e.z, highX: e.x, highY: e.y, highZ: e.z, earliest: e.t, latest: e.t,
+                  sigmaLow: sigma, sigmaHigh: sigma, bobs: bob ? 1 : 0)
+    }
+}

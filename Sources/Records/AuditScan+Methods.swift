@@ -62,7 +62,20 @@ extension AuditScan {
         let leafA = tree.isLeaf(a), leafB = tree.isLeaf(b)
         if leafA && leafB {
             for i in ra {
-                examine(i, against: same ? (i + 1)..<ra.upperBound : rb)
+                if same {
+                    examine(i, against: (i + 1)..<ra.upperBound)
+                    continue
+                }
+                // One event against the other leaf's box settles its row at once, often.
+                let point = AuditBox(event: events[i], sigma: sigmas[tags[i]], bob: tags[i] >> 31 == 1)
+                if AuditBox.allSpaceLike(point, boxB) { continue }
+                if AuditBox.allViolating(point, boxB) {
+                    let row = Self.pairs(count: 1, bobs: Int(point.bobs), count: rb.count, bobs: Int(boxB.bobs), same: false)
+                    violations.0 += row.0; violations.1 += row.1; violations.2 += row.2
+                    for kind in wantingExamples(row) { examples[kind] = pair(kind: kind, i..<(i + 1), rb) }
+                    continue
+                }
+                examine(i, against: rb)
             }
             settle(Self.pairs(count: ra.count, bobs: Int(boxA.bobs), count: rb.count, bobs: Int(boxB.bobs), same: same))
             checkpoint()

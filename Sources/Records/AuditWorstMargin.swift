@@ -51,8 +51,15 @@ struct AuditWorstMargin {
         }
         let leafA = tree.isLeaf(a), leafB = tree.isLeaf(b)
         if leafA && leafB {
-            if examined { return }
             for i in ra {
+                if examined {
+                    // The count examined this row unless the event against the other box
+                    // settled it (see ``AuditScan/descend(_:)``).
+                    if same { continue }
+                    let point = AuditBox(event: events[i], sigma: sigmas[tags[i]], bob: tags[i] >> 31 == 1)
+                    guard AuditBox.allSpaceLike(point, boxB) || AuditBox.allViolating(point, boxB) else { continue }
+                    if AuditBox.marginLowerBound(point, boxB) >= best { continue }
+                }
                 for j in (same ? (i + 1)..<ra.upperBound : rb) { consider(i, j) }
             }
             return

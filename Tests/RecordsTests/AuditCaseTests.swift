@@ -84,4 +84,42 @@ struct AuditCaseTests {
         #expect(abs((report.worstMarginNs ?? 0) - 10 / SpaceLikeAudit.speedOfLight) < 1e-9)
         #expect(seconds < 10)
     }
+
+    /// Events uniform in a 1 km cube within 2 microseconds, 10^4 per lab (the layout,
+    /// 1.5e5 per lab, is in `diqkd bench audit --layouts cube`): many pairs near the light cone;
+    /// the counts are exact, equal to those of every pair examined one by one.
+    @Test func aBurstInACubeIsCountedExactly() throws {
+        var state: UInt64 = 99
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) * 0x1p-53
+        }
+        let perLab = 10_000
+        var audit = SpaceLikeAudit()
+        var all: [(AuditEvent, Bool)] = []
+        for bob in [false, true] {
+            var batch = RecordBatch()
+            for k in 0..<perLab {
+                let e = AuditEvent(x: uniform() * 1000, y: uniform() * 1000, z: uniform() * 1000, t: Int64(uniform() * 2000))
+                batch.rounds.append(Int64(k + 1)); batch.inputs.append(0); batch.outputs.append(0)
+                batch.timesNs.append(e.t); batch.x.append(e.x); batch.y.append(e.y); batch.z.append(e.z)
+                all.append((e, bob))
+            }
+            try audit.add(batch, bob: bob)
+        }
+        var expected = [0, 0, 0], worst = Double.infinity
+        for i in all.indices {
+            for j in (i + 1)..<all.count {
+                let m = AuditMargin.margin(all[i].0, 0, all[j].0, 0)
+                if m <= 0 { expected[(all[i].1 ? 1 : 0) + (all[j].1 ? 1 : 0)] += 1 }
+                worst = min(worst, m)
+            }
+        }
+        let report = audit.run()
+        #expect(report.method == "kd-tree" && report.exact)
+        #expect([SpaceLikeAudit.Category.aliceAlice, .aliceBob, .bobBob].map { report.violationsByCategory?[$0] } == expected)
+        #expect(report.worstMarginNs == worst)
+        // Output-sensitive: far fewer pairs examined than there are (2e8).
+        #expect(report.examinedPairs < 60_000_000, "\(report.examinedPairs)")
+    }
 }
