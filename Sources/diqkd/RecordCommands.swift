@@ -98,8 +98,10 @@ struct Postprocess: ParsableCommand {
         var auditVerdict: String?
         if var audit = loaded.audit.take() {
             progress.handler("audit", 0)
-            audit.progress = auditProgressLine
+            let printer = AuditProgressPrinter()
+            audit.progress = printer.handler
             let report = audit.run()
+            printer.finish()
             auditVerdict = report.verdict.rawValue
             if report.verdict == .fail {
                 progress.finish()
@@ -179,8 +181,10 @@ struct Audit: ParsableCommand {
         var audit = loaded.audit.take()!
         audit.method = chosen
         audit.budget = SpaceLikeAudit.Budget(pairs: budgetPairs, seconds: budget)
-        audit.progress = auditProgressLine
+        let printer = AuditProgressPrinter()
+        audit.progress = printer.handler
         let report = audit.run()
+        printer.finish()
         if json {
             try JSONOutput.print(report)
         } else {
@@ -214,13 +218,36 @@ struct Audit: ParsableCommand {
     }
 }
 
-/// A progress line for a long audit on stderr: the share of pairs settled and a rough estimate
-/// of the time left.
-@Sendable func auditProgressLine(_ progress: SpaceLikeAudit.Progress) {
-    let left = progress.remainingSeconds.isFinite ? "about \(Int(progress.remainingSeconds.rounded())) s left" : "time left unknown"
-    let line = "audit: \(String(format: "%.1f", progress.fraction * 100))% of pairs settled after "
-        + "\(Int(progress.elapsedSeconds.rounded())) s, \(left)"
-    FileHandle.standardError.write(Data((isatty(STDERR_FILENO) != 0 ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
+/// Progress lines for a long audit on stderr: the share of pairs settled and a rough estimate
+/// of the time left, redrawn twice a second on a terminal, a line every 5 s otherwise.
+final class AuditProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interactive = isatty(STDERR_FILENO) != 0
+    private var lastPrinted = -Double.infinity
+    private var drawn = false
+
+    var handler: @Sendable (SpaceLikeAudit.Progress) -> Void {
+        { [self] progress in self.show(progress) }
+    }
+
+    private func show(_ progress: SpaceLikeAudit.Progress) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard interactive || progress.elapsedSeconds - lastPrinted >= 5 else { return }
+        lastPrinted = progress.elapsedSeconds
+        let left = progress.remainingSeconds.isFinite ? "about \(Int(progress.remainingSeconds.rounded())) s left" : "time left unknown"
+        let line = "audit: \(String(format: "%.1f", progress.fraction * 100))% of pairs settled after "
+            + "\(Int(progress.elapsedSeconds.rounded())) s, \(left)"
+        FileHandle.standardError.write(Data((interactive ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
+        drawn = true
+    }
+
+    /// Clears a progress line left on a terminal.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if interactive && drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
 }
 
 struct Convert: ParsableCommand {
