@@ -12,8 +12,9 @@ struct AuditEvent: Sendable, Equatable {
 /// The margin of events `a, b` is `m = d / c - (|t_a - t_b| + (sigma_a + sigma_b))` in
 /// nanoseconds, with `d` their distance and `c` the speed of light; `m <= 0` is a violation
 /// (a margin of exactly zero counts against the premise). It is evaluated in double precision
-/// by one fixed formula, symmetric in `a` and `b`, so that every method classifies every pair
-/// the same way. The time difference is taken exactly in 64 bits before rounding, so any two
+/// by one fixed formula, `(sqrt(dx^2 + dy^2 + dz^2) * (1/c) - |t_a - t_b|) - (sigma_a +
+/// sigma_b)`, symmetric in `a` and `b`, so that every method classifies every pair the same
+/// way; its rounding error is a few units in the last place of the largest term. The time difference is taken exactly in 64 bits before rounding, so any two
 /// `Int64` times work; any finite coordinates work: a distance whose square overflows is
 /// recomputed in scaled form, one whose square underflows by the ratio to its largest
 /// component, and a margin beyond the double range is `±infinity` with the right sign.
@@ -28,6 +29,9 @@ struct AuditEvent: Sendable, Equatable {
 enum AuditMargin {
     /// The speed of light in metres per nanosecond.
     static let speedOfLight = 0.299_792_458
+    /// `1 / c` in nanoseconds per metre: light times are `distance * inverseSpeed` (a product,
+    /// cheaper than a quotient, and as monotone).
+    static let inverseSpeed = 1 / speedOfLight
     static let relativeSlack = 1e-12
     static let absoluteSlack = 1e-300
 
@@ -48,7 +52,7 @@ enum AuditMargin {
         if s.isNormal || (dx == 0 && dy == 0 && dz == 0) {
             // The light time is below 5e154 ns here, so an overflowing `sa + sb` makes the
             // margin `-infinity`, which is its true sign.
-            return (s.squareRoot() / speedOfLight - tau) - (sa + sb)
+            return (s.squareRoot() * inverseSpeed - tau) - (sa + sb)
         }
         return scaledMargin(a, sa, b, sb, tau: tau, overflow: s.isInfinite)
     }
@@ -60,8 +64,8 @@ enum AuditMargin {
         let scale: Double = overflow ? 0x1p-12 : 1
         let dx = a.x * scale - b.x * scale, dy = a.y * scale - b.y * scale, dz = a.z * scale - b.z * scale
         let distance = AuditBox.norm(dx, dy, dz)
-        if !overflow { return (distance / speedOfLight - tau) - (sa + sb) }
-        return ((distance / speedOfLight - tau * scale) - (sa * scale + sb * scale)) / scale
+        if !overflow { return (distance * inverseSpeed - tau) - (sa + sb) }
+        return ((distance * inverseSpeed - tau * scale) - (sa * scale + sb * scale)) / scale
     }
 
     /// A margin made finite for reports (JSON has no infinity): the largest double of its sign.
@@ -185,7 +189,7 @@ struct AuditBox: Sendable {
         if span2 < .infinity {
             // Every pair takes the ordinary path, or the scaled one at scale 1 for a distance
             // below 1e-154 m: a distance of 0 bounds those from below.
-            let light = gap2.isNormal ? gap2.squareRoot() / AuditMargin.speedOfLight : 0
+            let light = gap2.isNormal ? gap2.squareRoot() * AuditMargin.inverseSpeed : 0
             return (light - longest(a, b)) - (a.sigmaHigh + b.sigmaHigh)
         }
         // Scaled by 2^-12 so that the light time stays finite, and back.
@@ -206,7 +210,7 @@ struct AuditBox: Sendable {
         let (gap2, span2, together) = squaredGapAndSpan(a, b)
         if together || (gap2.isNormal && span2 < .infinity) {
             // Every pair takes the ordinary path: the farthest corners bound them from above.
-            return (span2.squareRoot() / AuditMargin.speedOfLight - shortest(a, b)) - (a.sigmaLow + b.sigmaLow) <= 0
+            return (span2.squareRoot() * AuditMargin.inverseSpeed - shortest(a, b)) - (a.sigmaLow + b.sigmaLow) <= 0
         }
         let scale = 0x1p-12
         let against = (shortest(a, b) * scale + (a.sigmaLow * scale + b.sigmaLow * scale)) * (1 - AuditMargin.relativeSlack)
