@@ -88,4 +88,25 @@ struct AuditTests {
         #expect(abs((try audit(uncertainty: 0).worstMarginNs ?? 0) - 40) < 1e-6)
         #expect(try audit(uncertainty: 25).verdict == .fail)
     }
+
+    /// Values the audit cannot use are refused with the file and line, never trapped on.
+    @Test(arguments: [(Double.nan, 0.0, "position"), (Double.infinity, 0.0, "position"), (0.0, -1.0, "time_uncertainty_ns"),
+                      (0.0, Double.nan, "time_uncertainty_ns")])
+    func unusableValuesNameTheLine(x: Double, uncertainty: Double, message: String) throws {
+        var batch = events(rounds: [1, 2], times: [0, 5], positions: [(0, 0, 0), (x, 0, 0)])
+        batch.uncertaintiesNs = [0, uncertainty]
+        batch.firstLine = 7
+        var audit = SpaceLikeAudit()
+        let error = try #require(throws: RecordError.self) { try audit.add(batch, bob: true, file: "b.csv") }
+        #expect(error.file == "b.csv" && error.line == 8 && error.message.contains(message), "\(error)")
+    }
+
+    /// Times at both ends of the Int64 range: the gap (2^64 - 1 ns) is exact before rounding.
+    @Test func theWholeTimeRangeIsAudited() throws {
+        var audit = SpaceLikeAudit()
+        try audit.add(events(rounds: [1, 2], times: [.min, .max], positions: [(0, 0, 0), (1, 0, 0)]), bob: false)
+        let report = audit.run()
+        #expect(report.violatingPairs == 1)
+        #expect(report.worstMarginNs == 1 / SpaceLikeAudit.speedOfLight - 18_446_744_073_709_551_615.0)
+    }
 }
