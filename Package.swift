@@ -151,7 +151,7 @@ let package = Package(
             resources: [.copy("Vectors")]
         ),
         .testTarget(name: "SourceLinkTests", dependencies: ["SourceLink", "Hashing", "Protocol"]),
-        .testTarget(name: "RecordsTests", dependencies: ["Records"], resources: [.copy("Vectors")]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "Randomness"], resources: [.copy("Vectors")]),
         .testTarget(name: "EveLPTests", dependencies: ["EveLP", "NonSignaling", "SecurityBounds", "LinearProgramming"]),
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),

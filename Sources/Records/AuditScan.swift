@@ -1,163 +1,158 @@
-extension SpaceLikeAudit {
-    /// Events bucketed by position cells of a fixed size: events sorted by cell, and a table
-    /// from each occupied cell to its run of events (no per-cell allocations).
-    struct Grid {
-        struct Key: Hashable { let x: Int, y: Int, z: Int }
-        let cell: Double
-        /// Event indices grouped by cell.
-        let members: [Int32]
-        let runs: [Key: Range<Int>]
+import Foundation
 
-        init(positions: [SIMD3<Double>], positionIndex: [UInt32], cell: Double) {
-            self.cell = cell
-            let keys = positions.map { Grid.key($0, cell) }
-            // Number the distinct cells of the positions, then count-sort events by cell.
-            var cellOf = [Int](repeating: 0, count: positions.count)
-            var cellKeys: [Key] = []
-            var numbering: [Key: Int] = [:]
-            for (p, key) in keys.enumerated() {
-                if let known = numbering[key] {
-                    cellOf[p] = known
-                } else {
-                    cellOf[p] = cellKeys.count
-                    numbering[key] = cellKeys.count
-                    cellKeys.append(key)
-                }
-            }
-            var counts = [Int](repeating: 0, count: cellKeys.count + 1)
-            for p in positionIndex { counts[cellOf[Int(p)] + 1] += 1 }
-            for c in 0..<cellKeys.count { counts[c + 1] += counts[c] }
-            var fill = counts
-            var members = [Int32](repeating: 0, count: positionIndex.count)
-            for (event, p) in positionIndex.enumerated() {
-                let c = cellOf[Int(p)]
-                members[fill[c]] = Int32(event)
-                fill[c] += 1
-            }
-            var runs: [Key: Range<Int>] = [:]
-            runs.reserveCapacity(cellKeys.count)
-            for (c, key) in cellKeys.enumerated() { runs[key] = counts[c]..<counts[c + 1] }
-            self.members = members
-            self.runs = runs
-        }
+/// The count of violating pairs shared by both methods: pairs are settled in blocks (a pair
+/// of tree nodes, or one event against the rest) either all at once, when bounds decide the
+/// whole block, or one pair at a time. Keeps the counts by kind of pair, the pairs settled (for
+/// progress and for the bounds when a budget stops it early) and one example per kind.
+struct AuditScan {
+    /// Kinds of pair by how many of the two events are Bob's: alice-alice, alice-bob, bob-bob.
+    typealias Tally = (Int, Int, Int)
 
-        static func key(_ p: SIMD3<Double>, _ cell: Double) -> Key {
-            Key(x: Int((p.x / cell).rounded(.down)), y: Int((p.y / cell).rounded(.down)), z: Int((p.z / cell).rounded(.down)))
-        }
+    let events: UnsafeBufferPointer<AuditEvent>
+    let tags: UnsafeBufferPointer<UInt32>
+    let sigmas: AuditSigmas
+    let budget: SpaceLikeAudit.Budget
+    let progress: (@Sendable (SpaceLikeAudit.Progress) -> Void)?
+    let totalPairs: Int
 
-        /// Each cell's events against its own and the 13 "forward" neighbours' events.
-        static let forward: [(Int, Int, Int)] = [(0, 0, 0)] + (-1...1).flatMap { dx in (-1...1).flatMap { dy in (-1...1).map { dz in (dx, dy, dz) } } }
-            .filter { ($0.0, $0.1, $0.2) > (0, 0, 0) }
+    var violations: Tally = (0, 0, 0)
+    var settled: Tally = (0, 0, 0)
+    var examined = 0
+    /// The smallest margin among the pairs examined one by one (a start for the worst margin).
+    var smallestExamined = Double.infinity
+    var smallestPair: (Int, Int)?
+    /// One violating pair of each kind, as positions in `events`.
+    var examples: [(Int, Int)?] = [nil, nil, nil]
+    var stopped = false
 
-        func pairCost() -> Int {
-            var cost = 0
-            for (key, run) in runs {
-                for (dx, dy, dz) in Grid.forward {
-                    guard let other = runs[Key(x: key.x + dx, y: key.y + dy, z: key.z + dz)] else { continue }
-                    let (product, overflow) = run.count.multipliedReportingOverflow(by: other.count)
-                    cost = overflow ? Int.max : min(Int.max - product, cost) + product
-                }
-            }
-            return cost
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+    private var nextCheck = 1 << 16
+    private var lastReport: ContinuousClock.Instant?
+
+    init(events: UnsafeBufferPointer<AuditEvent>, tags: UnsafeBufferPointer<UInt32>, sigmas: AuditSigmas,
+         budget: SpaceLikeAudit.Budget, progress: (@Sendable (SpaceLikeAudit.Progress) -> Void)?) {
+        self.events = events
+        self.tags = tags
+        self.sigmas = sigmas
+        self.budget = budget
+        self.progress = progress
+        totalPairs = events.count * (events.count - 1) / 2
+        started = clock.now
+        nextCheck = min(nextCheck, budget.pairs ?? .max)
+    }
+
+    @inline(__always)
+    static func kind(_ a: UInt32, _ b: UInt32) -> Int { Int(a >> 31) + Int(b >> 31) }
+
+    @inline(__always)
+    static func add(_ tally: inout Tally, _ kind: Int, _ amount: Int) {
+        switch kind {
+        case 0: tally.0 += amount
+        case 1: tally.1 += amount
+        default: tally.2 += amount
         }
     }
 
-    /// The pair examination shared by both methods.
-    struct Scan {
-        let audit: SpaceLikeAudit
-        var budget: Int
-        var spaceLike: [Category: Int] = [:]
-        var violations: [Category: Int] = [:]
-        var worstMargin: Double?
-        var examples: [AuditReport.Example] = []
-        var countsViolations = false
-        var complete = true
+    /// The pairs between two sets by kind, given how many of each set are Bob's; `same` when
+    /// both are one set (its pairs of two distinct events).
+    static func pairs(count a: Int, bobs ba: Int, count b: Int, bobs bb: Int, same: Bool) -> Tally {
+        let aa = a - ba, ab = b - bb
+        if same { return (aa * (aa - 1) / 2, aa * ba, ba * (ba - 1) / 2) }
+        return (aa * ab, aa * bb + ba * ab, ba * bb)
+    }
 
-        init(audit: SpaceLikeAudit, budget: Int) {
-            self.audit = audit
-            self.budget = budget
-        }
+    /// Records a block of pairs settled (as space-like, or examined one by one).
+    mutating func settle(_ pairs: Tally) {
+        settled.0 += pairs.0; settled.1 += pairs.1; settled.2 += pairs.2
+    }
 
-        private mutating func examine(_ a: Int, _ b: Int) {
-            let m = audit.margin(a, b)
-            if m < (worstMargin ?? .infinity) { worstMargin = m }
-            let category = audit.category(a, b)
-            if m > 0 {
-                spaceLike[category, default: 0] += 1
-            } else {
-                violations[category, default: 0] += 1
-                if examples.count < 5 { examples.append(audit.example(a, b)) }
+    /// Records a block of pairs settled as violating.
+    mutating func settleViolating(_ pairs: Tally) {
+        settled.0 += pairs.0; settled.1 += pairs.1; settled.2 += pairs.2
+        violations.0 += pairs.0; violations.1 += pairs.1; violations.2 += pairs.2
+    }
+
+    /// The kinds of pair in a block that have no example yet.
+    func wantingExamples(_ pairs: Tally) -> [Int] {
+        [pairs.0, pairs.1, pairs.2].indices.filter { [pairs.0, pairs.1, pairs.2][$0] > 0 && examples[$0] == nil }
+    }
+
+    /// Examines event `i` against each event of `others` (positions in `events`), counting
+    /// the violations; the caller settles the block (``settle(_:)``).
+    @inline(__always)
+    mutating func examine(_ i: Int, against others: Range<Int>) {
+        let a = events[i], tagA = tags[i], sa = sigmas[tagA]
+        var violating = 0, violatingBobs = 0
+        var smallest = smallestExamined, smallestAt = -1
+        let uniform = sigmas.byArrival.isEmpty
+        for j in others {
+            let tagB = tags[j]
+            let m = AuditMargin.margin(a, sa, events[j], uniform ? sigmas.uniform : sigmas[tagB])
+            let v = m <= 0 ? 1 : 0
+            violating += v
+            violatingBobs += v & Int(tagB >> 31)
+            if m < smallest {
+                smallest = m
+                smallestAt = j
             }
         }
-
-        mutating func timeWindow(order: [Int], window: Double) {
-            let times = audit.times
-            for i in 0..<order.count {
-                var j = i + 1
-                while j < order.count && Double(times[order[j]] - times[order[i]]) < window {
-                    examine(order[i], order[j])
-                    j += 1
-                    budget -= 1
-                    if budget <= 0 {
-                        complete = false
-                        return
-                    }
+        if smallestAt >= 0 {
+            smallestExamined = smallest
+            smallestPair = (i, smallestAt)
+        }
+        if violating > 0 {
+            let counts: Tally = tagA >> 31 == 1 ? (0, violating - violatingBobs, violatingBobs) : (violating - violatingBobs, violatingBobs, 0)
+            violations.0 += counts.0; violations.1 += counts.1; violations.2 += counts.2
+            if examples[0] == nil || examples[1] == nil || examples[2] == nil {
+                for j in others where AuditMargin.margin(a, sa, events[j], sigmas[tags[j]]) <= 0 {
+                    let kind = Self.kind(tagA, tags[j])
+                    if examples[kind] == nil { examples[kind] = (i, j) }
                 }
             }
         }
+        examined += others.count
+    }
 
-        mutating func spatialGrid(_ grid: Grid) {
-            countsViolations = true
-            for (key, run) in grid.runs {
-                for (dx, dy, dz) in Grid.forward {
-                    guard let other = grid.runs[Grid.Key(x: key.x + dx, y: key.y + dy, z: key.z + dz)] else { continue }
-                    let same = (dx, dy, dz) == (0, 0, 0)
-                    for ia in run {
-                        for ib in (same ? (ia + 1)..<run.upperBound : other) {
-                            examine(Int(grid.members[ia]), Int(grid.members[ib]))
-                            budget -= 1
-                            if budget <= 0 {
-                                complete = false
-                                return
-                            }
-                        }
-                    }
-                }
-            }
+    /// Checks the budget and reports progress, every 65,536 pairs examined (and when the pair
+    /// budget is reached); sets `stopped` when the budget is spent.
+    @inline(__always)
+    mutating func checkpoint() {
+        guard examined >= nextCheck else { return }
+        nextCheck = examined + (1 << 16)
+        if let limit = budget.pairs {
+            if examined >= limit { stopped = true }
+            nextCheck = min(nextCheck, limit)
         }
+        let now = clock.now
+        let elapsed = Self.seconds(now - started)
+        if let limit = budget.seconds, elapsed >= limit { stopped = true }
+        guard let progress, elapsed > 2, lastReport.map({ Self.seconds(now - $0) >= 0.5 }) ?? true else { return }
+        lastReport = now
+        let done = Double(settled.0 + settled.1 + settled.2)
+        let fraction = totalPairs > 0 ? done / Double(totalPairs) : 1
+        progress(SpaceLikeAudit.Progress(fraction: fraction, elapsedSeconds: elapsed,
+                                         remainingSeconds: fraction > 0 ? elapsed * (1 - fraction) / fraction : .infinity))
     }
 
-}
-
-/// The audit's findings.
-public struct AuditReport: Sendable, Codable {
-    public enum Verdict: String, Sendable, Codable { case pass, fail }
-
-    public struct Event: Sendable, Codable {
-        public let party: String
-        public let round: Int64
-        public let timeNs: Int64
-        public let x: Double, y: Double, z: Double
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    public struct Example: Sendable, Codable {
-        public let category: SpaceLikeAudit.Category
-        public let first: Event
-        public let second: Event
-        public let marginNs: Double
+    /// The first position in `range` of an event of the given party.
+    func first(bob: Bool, in range: Range<Int>) -> Int? {
+        range.first { (tags[$0] >> 31 == 1) == bob }
     }
 
-    public let events: Int
-    public let verdict: Verdict
-    public let violatingPairs: Int
-    public let violationsByCategory: [SpaceLikeAudit.Category: Int]
-    public let totalPairs: [SpaceLikeAudit.Category: Int]
-    /// The smallest margin found: exact when negative, over all pairs examined and the pairs of
-    /// earliest and latest events otherwise.
-    public let worstMarginNs: Double?
-    public let examples: [Example]
-    /// `"time-window"` or `"spatial-grid"`.
-    public let method: String
-    /// False when the work budget ran out: counts are then lower bounds and the verdict fails.
-    public let exact: Bool
+    /// A pair of the given kind with one event in `a` and the other in `b` (two distinct
+    /// events of `a` when `b == a`).
+    func pair(kind: Int, _ a: Range<Int>, _ b: Range<Int>) -> (Int, Int)? {
+        let parties: [(Bool, Bool)] = kind == 0 ? [(false, false)] : kind == 2 ? [(true, true)] : [(false, true), (true, false)]
+        for (first, second) in parties {
+            guard let i = self.first(bob: first, in: a) else { continue }
+            let rest = a == b && first == second ? (i + 1)..<b.upperBound : b
+            if let j = self.first(bob: second, in: rest) { return (i, j) }
+        }
+        return nil
+    }
 }

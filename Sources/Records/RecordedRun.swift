@@ -9,7 +9,7 @@ public struct RecordedRun: Sendable {
     public let alice: RecordedRounds
     public let bob: RecordedRounds
     public let rounds: Int
-    public let audit: SpaceLikeAudit?
+    public var audit: SpaceLikeAudit?
     /// How each file was read (Alice's, then Bob's): the report's `import` section.
     public let imports: [ImportReport]
 
@@ -49,12 +49,12 @@ public struct RecordedRun: Sendable {
             if aliceBatch == nil || ia == aliceBatch!.count {
                 aliceBatch = try aliceReader.next()
                 ia = 0
-                if let batch = aliceBatch { audit?.add(batch, bob: false) }
+                if let batch = aliceBatch { try audit?.add(batch, bob: false, file: alicePath) }
             }
             if bobBatch == nil || ib == bobBatch!.count {
                 bobBatch = try bobReader.next()
                 ib = 0
-                if let batch = bobBatch { audit?.add(batch, bob: true) }
+                if let batch = bobBatch { try audit?.add(batch, bob: true, file: bobPath) }
             }
             switch (aliceBatch, bobBatch) {
             case (nil, nil):

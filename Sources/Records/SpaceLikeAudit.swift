@@ -4,190 +4,177 @@ import Foundation
 /// Alice–Bob, and also within each lab — must be space-like separated (Section 1.5: "all 2n
 /// measurement events are pairwise space-like separated").
 ///
-/// Two events `i, j` at distance `d` are space-like with margin
-/// `m = d / c - |t_i - t_j| - (sigma_i + sigma_j)`, counting each event's timing uncertainty
-/// against the premise; `m <= 0` is a violation.
+/// Two events `a, b` at distance `d` have the margin `m = d / c - (|t_a - t_b| + sigma_a +
+/// sigma_b)` in nanoseconds, counting each event's timing uncertainty against the premise;
+/// `m <= 0` is a violation, so a pair exactly on the light cone fails (see ``AuditMargin`` for
+/// the arithmetic: double precision, one formula for every method, any finite coordinates and
+/// any `Int64` times).
 ///
-/// All pairs are accounted for without visiting all of them. Events are sorted by time, and
-/// two methods are costed and the cheaper one run:
-/// - *time window*: pairs further apart in time than `W = D/c + 2 sigma_max` (`D` the largest
-///   distance between any two positions) are violations; only pairs inside the window are
-///   examined, and their space-like ones subtracted from the total. Suits sequential runs.
-/// - *spatial grid*: with `T` the whole time span, a violating pair lies within
-///   `g = c (T + 2 sigma_max)`, so only events in neighbouring cells of size `g` are examined,
-///   and their violations counted directly. Suits bursts of events spread out in space.
+/// The verdict, the worst margin and (unless a budget stops the count) the number of violating
+/// pairs of each kind are exact, found without visiting every pair. The events are organised in
+/// a tree of boxes in space and time (``AuditTree``); whole blocks of pairs whose boxes prove
+/// them all space-like or all violating are settled at once, and only pairs near the light cone
+/// are examined one by one. Two ways of counting, chosen by a cost model (``Method``):
+/// - *time sweep*: the events in time order; pairs further apart in time than the light
+///   crossing of the whole layout violate, the others are examined. Suits sequential runs.
+/// - *k-d tree*: both sides of each pair descend the tree together until their boxes settle
+///   them or they are single leaves. Suits simultaneous events spread in space and mixtures.
+///
+/// The worst margin is found by branch and bound on the same tree. Memory (``memoryBytes``): 36
+/// bytes per event (32 for position and time, 4 for party and index), 8 more when the
+/// uncertainties are not all equal, about 2.5 for the tree, and the round numbers (nothing while
+/// they count up by one).
+///
+/// - Complexity: `O(n log n)` to build the tree, plus the pairs examined one by one: for the
+///   sweep, those closer in time than the light crossing of the layout; for the tree, the rows
+///   (one event against a leaf) whose bounds straddle the light cone. Sequential, simultaneous
+///   and burst layouts examine a few dozen pairs per event; events spread evenly through a
+///   volume over about its light crossing time, where a large share of all pairs lie near the
+///   light cone, about twice their violating pairs (`diqkd bench audit`).
 public struct SpaceLikeAudit: Sendable {
     /// The speed of light in metres per nanosecond.
-    public static let speedOfLight = 0.299_792_458
+    public static let speedOfLight = AuditMargin.speedOfLight
+    /// The most events an audit holds (party and index share 32 bits).
+    public static let maximumEvents = Int(Int32.max)
 
     public enum Category: String, Sendable, Codable, CaseIterable, CodingKeyRepresentable {
         case aliceBob = "alice-bob", aliceAlice = "alice-alice", bobBob = "bob-bob"
     }
 
-    var times: [Int64] = []
-    private var rounds: [Int64] = []
-    private var positionIndex: [UInt32] = []
-    private var uncertainty: [Float] = []
-    private var isBob: [Bool] = []
-    private var positions: [SIMD3<Double>] = []
-    private var positionLookup: [SIMD3<Double>: UInt32] = [:]
-    /// The most pair checks either method may do before it stops with a partial count.
-    public var budget = 4_000_000_000
+    /// How pairs are counted; the verdict and the counts do not depend on it.
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        /// The cost model's choice: the sweep when a sample of the events predicts at most 8
+        /// examined pairs per event, the tree otherwise.
+        case automatic = "auto"
+        case timeSweep = "time-sweep"
+        case kdTree = "kd-tree"
+    }
+
+    /// When to stop counting early: the counts are then bounds (``AuditReport/exact`` false).
+    /// The verdict and the worst margin are always found in full.
+    public struct Budget: Sendable {
+        /// The most pairs examined one by one, or `nil` for no limit.
+        public var pairs: Int?
+        /// The most seconds spent counting, or `nil` for no limit.
+        public var seconds: Double?
+
+        public init(pairs: Int? = nil, seconds: Double? = nil) {
+            self.pairs = pairs
+            self.seconds = seconds
+        }
+    }
+
+    /// Where a long count stands, for a progress line.
+    public struct Progress: Sendable {
+        /// The fraction of all pairs settled so far, 0 to 1.
+        public let fraction: Double
+        public let elapsedSeconds: Double
+        /// A rough estimate from the rate so far (settled pairs per second).
+        public let remainingSeconds: Double
+    }
+
+    /// One round number per run of events whose rounds count up by one.
+    struct RoundRun: Sendable {
+        let firstEvent: Int
+        let firstRound: Int64
+    }
+
+    var store: [AuditEvent] = []
+    /// Bit 31: the event is Bob's. Bits 0–30: the event's index in order of arrival.
+    var tags: [UInt32] = []
+    /// The timing uncertainties by order of arrival, empty while they are all `uniformSigma`.
+    var sigmaByArrival: [Double] = []
+    var uniformSigma = 0.0
+    var roundRuns: [RoundRun] = []
+    var lastRound: Int64?
+    var bobCount = 0
+    var bounds = AuditBox()
+    var treeBytes = 0
+
+    public var budget = Budget()
+    public var method = Method.automatic
+    /// Called about twice a second while counting takes longer than two seconds.
+    public var progress: (@Sendable (Progress) -> Void)?
+    /// The most events in a leaf of the tree (tests make it small to exercise deep trees).
+    var leafCapacity = AuditTree.defaultLeafCapacity
 
     public init() {}
 
-    public var events: Int { times.count }
+    public var events: Int { store.count }
+
+    /// The bytes the audit's arrays take: the events, their tags, uncertainties and round
+    /// numbers, and the tree of the last run.
+    public var memoryBytes: Int {
+        store.capacity * MemoryLayout<AuditEvent>.stride + tags.capacity * 4 + sigmaByArrival.capacity * 8
+            + roundRuns.capacity * MemoryLayout<RoundRun>.stride + treeBytes
+    }
+
+    /// Room for `count` events in all, so that the arrays do not grow by copying.
+    public mutating func reserveCapacity(_ count: Int) {
+        store.reserveCapacity(count)
+        tags.reserveCapacity(count)
+    }
 
     /// Adds one party's rounds.
-    public mutating func add(_ batch: RecordBatch, bob: Bool) {
+    /// - Parameters:
+    ///   - file: the file the batch came from, for errors.
+    /// - Throws: ``RecordError`` naming the line of a non-finite coordinate, a negative or
+    ///   non-finite uncertainty, or the event beyond ``maximumEvents``.
+    public mutating func add(_ batch: RecordBatch, bob: Bool, file: String = "records") throws(RecordError) {
         for i in 0..<batch.count {
-            let p = SIMD3(batch.x[i], batch.y[i], batch.z[i])
-            let index: UInt32
-            if let known = positionLookup[p] {
-                index = known
-            } else {
-                index = UInt32(positions.count)
-                positions.append(p)
-                positionLookup[p] = index
+            let line = batch.firstLine + i
+            guard store.count < Self.maximumEvents else {
+                throw RecordError(file: file, line: line, message: "the audit holds at most \(Self.maximumEvents) events")
             }
-            times.append(batch.timesNs[i])
-            rounds.append(batch.rounds[i])
-            positionIndex.append(index)
-            uncertainty.append(batch.uncertaintiesNs.isEmpty ? 0 : Float(batch.uncertaintiesNs[i]))
-            isBob.append(bob)
-        }
-    }
-
-    /// Runs the audit.
-    public func run() -> AuditReport {
-        let n = events
-        let nBob = isBob.reduce(0) { $0 + ($1 ? 1 : 0) }, nAlice = n - nBob
-        let totals: [Category: Int] = [.aliceBob: nAlice * nBob, .aliceAlice: nAlice * (nAlice - 1) / 2, .bobBob: nBob * (nBob - 1) / 2]
-        guard n >= 2 else {
-            return AuditReport(events: n, verdict: .pass, violatingPairs: 0, violationsByCategory: [:], totalPairs: totals,
-                               worstMarginNs: nil, examples: [], method: "none", exact: true)
-        }
-        let order = (0..<n).sorted { times[$0] < times[$1] }
-        let sigmaMax = Double(uncertainty.max() ?? 0)
-        let diameter = SpaceLikeAudit.diameter(positions)
-        let window = diameter / SpaceLikeAudit.speedOfLight + 2 * sigmaMax
-        let span = Double(times[order[n - 1]] - times[order[0]])
-
-        // Cost of the time window: pairs closer in time than W.
-        var windowCost = 0, j = 0
-        for i in 0..<n {
-            if j < i + 1 { j = i + 1 }
-            while j < n && Double(times[order[j]] - times[order[i]]) < window { j += 1 }
-            windowCost += j - i - 1
-        }
-        let cell = SpaceLikeAudit.speedOfLight * (span + 2 * sigmaMax)
-        let grid = cell > 0 && cell < diameter ? SpaceLikeAudit.Grid(positions: positions, positionIndex: positionIndex, cell: cell) : nil
-        let gridCost = grid?.pairCost() ?? Int.max
-        var scan = Scan(audit: self, budget: budget)
-        if windowCost <= gridCost {
-            scan.timeWindow(order: order, window: window)
-        } else {
-            scan.spatialGrid(grid!)
-        }
-        // Violations: counted directly by the grid, or all pairs minus the space-like ones.
-        var violations: [Category: Int] = [:]
-        for category in Category.allCases {
-            violations[category] = scan.countsViolations ? scan.violations[category, default: 0]
-                                                         : totals[category]! - scan.spaceLike[category, default: 0]
-        }
-        var worst = scan.worstMargin
-        var examples = scan.examples
-        if scan.countsViolations && worst == nil, let probe = nearbyPairsGrid() {
-            // No pair was close enough to examine: every margin is positive. Find the smallest
-            // among nearby pairs, on a grid sized to the typical spacing of events.
-            var nearby = Scan(audit: self, budget: budget)
-            nearby.spatialGrid(probe)
-            worst = nearby.worstMargin
-        }
-        if !scan.countsViolations {
-            // The most negative margins come from the earliest and latest events.
-            let extremes = SpaceLikeAudit.extremes(order: order, times: times, window: window, limit: 2000)
-            for a in extremes.early {
-                for b in extremes.late where a != b {
-                    let m = margin(a, b)
-                    if m < (worst ?? .infinity) { worst = m }
-                }
+            let e = AuditEvent(x: batch.x[i], y: batch.y[i], z: batch.z[i], t: batch.timesNs[i])
+            guard e.x.isFinite, e.y.isFinite, e.z.isFinite else {
+                throw RecordError(file: file, line: line, message: "a position must be finite")
             }
-            // One example for each kind of pair that violates: the first two events of that kind
-            // in time, or the earliest and latest events.
-            for category in Category.allCases where violations[category, default: 0] > 0 && !examples.contains(where: { $0.category == category }) {
-                let wanted: (Int) -> Bool = { category == .aliceBob ? true : (self.isBob[$0] == (category == .bobBob)) }
-                let members = order.lazy.filter(wanted)
-                var found: AuditReport.Example?
-                var previous: Int?
-                for event in members.prefix(10_000) {
-                    if let p = previous, self.category(p, event) == category, margin(p, event) <= 0 {
-                        found = example(p, event)
-                        break
-                    }
-                    if category != .aliceBob || previous == nil || isBob[previous!] == isBob[event] { previous = event }
-                }
-                examples.append(found ?? example(order[0], order[n - 1]))
+            let sigma = batch.uncertaintiesNs.isEmpty ? 0 : batch.uncertaintiesNs[i]
+            guard sigma.isFinite, sigma >= 0 else {
+                throw RecordError(file: file, line: line, message: "time_uncertainty_ns must be a finite non-negative number")
             }
+            let index = store.count
+            if store.isEmpty {
+                uniformSigma = sigma
+            } else if sigmaByArrival.isEmpty && sigma != uniformSigma {
+                sigmaByArrival = [Double](repeating: uniformSigma, count: index)
+            }
+            if !sigmaByArrival.isEmpty { sigmaByArrival.append(sigma) }
+            let round = batch.rounds[i]
+            if lastRound.map({ $0 == Int64.max || round != $0 + 1 }) ?? true {
+                roundRuns.append(RoundRun(firstEvent: index, firstRound: round))
+            }
+            lastRound = round
+            store.append(e)
+            tags.append(UInt32(index) | (bob ? 1 << 31 : 0))
+            if bob { bobCount += 1 }
+            bounds.include(e, sigma: sigma, bob: bob)
         }
-        let total = violations.values.reduce(0, +)
-        return AuditReport(events: n, verdict: total == 0 && scan.complete ? .pass : .fail, violatingPairs: total,
-                           violationsByCategory: violations, totalPairs: totals, worstMarginNs: worst,
-                           examples: Array(examples.prefix(5)), method: scan.countsViolations ? "spatial-grid" : "time-window",
-                           exact: scan.complete)
     }
 
-    /// A grid whose cells hold a few events each on average, for finding the closest pairs.
-    private func nearbyPairsGrid() -> Grid? {
-        let diameter = SpaceLikeAudit.diameter(positions)
-        guard diameter > 0 else { return nil }
-        let spacing = diameter / Double(max(1, positions.count)).squareRoot()
-        return Grid(positions: positions, positionIndex: positionIndex, cell: spacing)
-    }
+    /// The uncertainties, looked up by tag.
+    var sigmas: AuditSigmas { AuditSigmas(uniform: uniformSigma, byArrival: sigmaByArrival) }
 
-    func margin(_ a: Int, _ b: Int) -> Double {
-        let d = positions[Int(positionIndex[a])] - positions[Int(positionIndex[b])]
-        let distance = (d * d).sum().squareRoot()
-        return distance / SpaceLikeAudit.speedOfLight - abs(Double(times[a] - times[b])) - Double(uncertainty[a]) - Double(uncertainty[b])
-    }
-
-    func category(_ a: Int, _ b: Int) -> Category {
-        isBob[a] != isBob[b] ? .aliceBob : (isBob[a] ? .bobBob : .aliceAlice)
-    }
-
-    func example(_ a: Int, _ b: Int) -> AuditReport.Example {
-        func event(_ i: Int) -> AuditReport.Event {
-            let p = positions[Int(positionIndex[i])]
-            return AuditReport.Event(party: isBob[i] ? "bob" : "alice", round: rounds[i], timeNs: times[i], x: p.x, y: p.y, z: p.z)
+    /// The round of the event that arrived `index`-th.
+    func round(ofArrival index: Int) -> Int64 {
+        var low = 0, high = roundRuns.count
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if roundRuns[mid].firstEvent <= index { low = mid } else { high = mid }
         }
-        return AuditReport.Example(category: category(a, b), first: event(a), second: event(b), marginNs: margin(a, b))
+        let run = roundRuns[low]
+        return run.firstRound &+ Int64(index - run.firstEvent)
     }
+}
 
-    static func diameter(_ positions: [SIMD3<Double>]) -> Double {
-        guard positions.count > 1 else { return 0 }
-        if positions.count <= 2000 {
-            var best = 0.0
-            for a in positions.indices { for b in (a + 1)..<positions.count {
-                let d = positions[a] - positions[b]
-                best = max(best, (d * d).sum())
-            } }
-            return best.squareRoot()
-        }
-        // Many positions: the bounding-box diagonal bounds the diameter from above, which only
-        // widens the window (more pairs examined, same answer).
-        var low = positions[0], high = positions[0]
-        for p in positions {
-            low = pointwiseMin(low, p)
-            high = pointwiseMax(high, p)
-        }
-        let d = high - low
-        return (d * d).sum().squareRoot()
-    }
+/// The events' timing uncertainties: one value for all, or one per event by arrival.
+struct AuditSigmas: Sendable {
+    let uniform: Double
+    let byArrival: [Double]
 
-    static func extremes(order: [Int], times: [Int64], window: Double, limit: Int) -> (early: [Int], late: [Int]) {
-        let first = times[order[0]], last = times[order[order.count - 1]]
-        let early = order.prefix { Double(times[$0] - first) <= window }.prefix(limit)
-        let late = order.reversed().prefix { Double(last - times[$0]) <= window }.prefix(limit)
-        return (Array(early), Array(late))
+    @inline(__always)
+    subscript(tag: UInt32) -> Double {
+        byArrival.isEmpty ? uniform : byArrival[Int(tag & 0x7FFF_FFFF)]
     }
 }

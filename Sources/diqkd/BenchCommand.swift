@@ -23,8 +23,10 @@ struct Bench: ParsableCommand {
               diqkd bench postprocess --rounds 10000000 --json
               diqkd bench lp --json
               diqkd bench mac --json
+              diqkd bench audit --json
             """,
-        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self, LPBench.self, MacBench.self]
+        subcommands: [SimulateBench.self, ToeplitzBench.self, ReconcileBench.self, PostprocessBench.self, LPBench.self, MacBench.self,
+                      AuditBench.self]
     )
 }
 

@@ -92,7 +92,7 @@ struct Postprocess: ParsableCommand {
         let parameters = configuration.finiteSize
         let progress = ProgressReporter()
         let imports = try positions.imports(importing)
-        let loaded: RecordedRun
+        var loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, aliceImport: imports.alice, bobImport: imports.bob,
                                           needsTestMarks: parameters.mode == .spotCheck,
@@ -108,14 +108,17 @@ struct Postprocess: ParsableCommand {
             FileHandle.standardError.write(Data("WARNING: --seed makes the hash seeds reproducible; such keys are NOT secret.\n".utf8))
         }
         var auditVerdict: String?
-        if let audit = loaded.audit {
+        if var audit = loaded.audit.take() {
             progress.handler("audit", 0)
+            let printer = AuditProgressPrinter()
+            audit.progress = printer.handler
             let report = audit.run()
+            printer.finish()
             auditVerdict = report.verdict.rawValue
             if report.verdict == .fail {
                 progress.finish()
                 var refused = loaded.process(configuration: configuration, seed: seed, progress: nil).report
-                refused = refused.refusingKey(reason: "the non-signalling premise fails: \(report.violatingPairs) pairs of "
+                refused = refused.refusingKey(reason: "the non-signalling premise fails: \(report.violatingPairs ?? report.violatingPairsLower) pairs of "
                                               + "measurement events are not space-like separated (see `diqkd audit`); "
                                               + "pass --assume-nonsignaling to certify the key under that assumption instead")
                 refused.premise = "audited"
@@ -141,11 +144,20 @@ struct Audit: ParsableCommand {
         abstract: "Check that every pair of measurement events is space-like separated.",
         discussion: """
             The security premise needs no signal between any two measurement events: between the \
-            labs and between the boxes inside each lab. Counts violating pairs (exactly, without \
-            visiting all pairs), shows examples and the worst margin, and gives a verdict.
+            labs and between the boxes inside each lab. A pair at distance d is space-like when \
+            d / c > |t1 - t2| + u1 + u2 (u: timing uncertainties); a pair exactly on the light \
+            cone fails. Counts the violating pairs of each kind exactly, without visiting every \
+            pair (a time sweep or a k-d tree in space and time, chosen by a cost model), and \
+            gives the worst margin (exact), examples and a verdict. A long count shows progress \
+            and an estimate of the time left on stderr; --budget stops it early, and then only \
+            bounds on the counts are given (labelled lower/upper), never a count.
 
-            Example:
+            Exit status: 0 pass, 3 fail (some pair is not space-like), 2 bad input (the message \
+            names the file and line).
+
+            Examples:
               diqkd audit --alice alice.csv --bob bob.csv --json
+              diqkd audit --alice alice.csv --bob bob.csv --budget 60 && diqkd postprocess ...
             """
     )
 
@@ -155,6 +167,15 @@ struct Audit: ParsableCommand {
     @Option(help: "Bob's record file.")
     var bob: String
 
+    @Option(help: "Stop counting after about this many seconds and give bounds on the counts (the verdict and worst margin stay exact).")
+    var budget: Double?
+
+    @Option(help: "Stop counting after examining this many pairs one by one, as --budget does.")
+    var budgetPairs: Int?
+
+    @Option(help: "How to count: auto (the cost model's choice), time-sweep or kd-tree. The results do not depend on it.")
+    var method: String = SpaceLikeAudit.Method.automatic.rawValue
+
     @Flag(help: "Print a JSON object instead of text.")
     var json = false
 
@@ -163,32 +184,89 @@ struct Audit: ParsableCommand {
     @OptionGroup var positions: LabPositionOptions
 
     func run() throws {
+        guard let chosen = SpaceLikeAudit.Method(rawValue: method) else {
+            throw CLIError.usage("--method must be auto, time-sweep or kd-tree (got '\(method)').")
+        }
+        if let budget, !(budget.isFinite && budget > 0) { throw CLIError.usage("--budget must be a positive number of seconds (got \(budget)).") }
+        if let budgetPairs, budgetPairs <= 0 { throw CLIError.usage("--budget-pairs must be positive (got \(budgetPairs)).") }
         warnIfSameFile(alice: alice, bob: bob)
         let imports = try positions.imports(importing)
-        let loaded: RecordedRun
+        var loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, aliceImport: imports.alice, bobImport: imports.bob,
                                           needsTestMarks: false, collectAudit: true, opened: noteIgnoredColumns)
         } catch {
             throw CLIError.usage("\(error.description).")
         }
-        let report = loaded.audit!.run()
+        var audit = loaded.audit.take()!
+        audit.method = chosen
+        audit.budget = SpaceLikeAudit.Budget(pairs: budgetPairs, seconds: budget)
+        let printer = AuditProgressPrinter()
+        audit.progress = printer.handler
+        let report = audit.run()
+        printer.finish()
         if json {
             try JSONOutput.print(WithImport(result: report, imports: ImportSection(alice: loaded.imports[0], bob: loaded.imports[1])))
-            return
+        } else {
+            printAudit(report)
         }
+        if report.verdict == .fail {
+            let count = report.violatingPairs.map { grouped($0) } ?? "at least \(grouped(report.violatingPairsLower))"
+            throw CLIError.aborted("the premise fails: \(count) pairs of measurement events are not space-like separated "
+                                   + "(worst margin \(formatted(report.worstMarginNs ?? 0)) ns).")
+        }
+    }
+
+    private func printAudit(_ report: AuditReport) {
         print("events: \(grouped(report.events)); verdict: \(report.verdict.rawValue.uppercased())"
-              + (report.exact ? "" : " (work budget exhausted: counts are lower bounds)"))
+              + (report.exact ? "" : " (budget spent: the counts below are bounds, not counts)"))
         for category in SpaceLikeAudit.Category.allCases {
-            print("  \(category.rawValue) pairs: \(grouped(report.violationsByCategory[category] ?? 0)) of "
-                  + "\(grouped(report.totalPairs[category] ?? 0)) not space-like")
+            let total = grouped(report.totalPairs[category] ?? 0)
+            if let count = report.violationsByCategory?[category] {
+                print("  \(category.rawValue) pairs: \(grouped(count)) of \(total) not space-like")
+            } else {
+                print("  \(category.rawValue) pairs: between \(grouped(report.violationsByCategoryLower[category] ?? 0)) (lower bound) and "
+                      + "\(grouped(report.violationsByCategoryUpper[category] ?? 0)) (upper bound) of \(total) not space-like")
+            }
         }
         if let worst = report.worstMarginNs { print("worst margin: \(formatted(worst)) ns") }
         for example in report.examples {
             print("  e.g. \(example.first.party) round \(example.first.round) at \(example.first.timeNs) ns and "
                   + "\(example.second.party) round \(example.second.round) at \(example.second.timeNs) ns: margin \(formatted(example.marginNs)) ns")
         }
-        print("method: \(report.method)")
+        print("method: \(report.method) (\(grouped(report.examinedPairs)) pairs examined one by one)")
+    }
+}
+
+/// Progress lines for a long audit on stderr: the share of pairs settled and a rough estimate
+/// of the time left, redrawn twice a second on a terminal, a line every 5 s otherwise.
+final class AuditProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interactive = isatty(STDERR_FILENO) != 0
+    private var lastPrinted = -Double.infinity
+    private var drawn = false
+
+    var handler: @Sendable (SpaceLikeAudit.Progress) -> Void {
+        { [self] progress in self.show(progress) }
+    }
+
+    private func show(_ progress: SpaceLikeAudit.Progress) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard interactive || progress.elapsedSeconds - lastPrinted >= 5 else { return }
+        lastPrinted = progress.elapsedSeconds
+        let left = progress.remainingSeconds.isFinite ? "about \(Int(progress.remainingSeconds.rounded())) s left" : "time left unknown"
+        let line = "audit: \(String(format: "%.1f", progress.fraction * 100))% of pairs settled after "
+            + "\(Int(progress.elapsedSeconds.rounded())) s, \(left)"
+        FileHandle.standardError.write(Data((interactive ? "\r\(line)\u{1B}[K" : "\(line)\n").utf8))
+        drawn = true
+    }
+
+    /// Clears a progress line left on a terminal.
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if interactive && drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
 

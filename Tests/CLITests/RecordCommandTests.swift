@@ -42,7 +42,7 @@ struct RecordCommandTests {
         #expect(try Data(contentsOf: dir.appendingPathComponent("bin/alice.key")) == simulatedKey)
 
         let audit = try diqkd(["audit", "--alice", alice, "--bob", bob, "--json"])
-        #expect(audit.status == 0)
+        #expect(audit.status == 3, "a failing audit exits 3")
         let report = try audit.json()
         #expect(report["verdict"] as? String == "fail")
         #expect(report["events"] as? Int == 1_600_000)
