@@ -113,6 +113,8 @@ let package = Package(
             dependencies: [
                 "CommandLineSupport", "Node", "Transport", "KeyPool", "KeyStore", "KeyStores", "Hashing", "SourceLink", "Protocol", "Records", "Simulation", "SecurityBounds",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // SHA-256 over a journalled key and its report, checked before delivery.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -40,7 +40,7 @@ extension OutputFolder {
     /// Writes a key (if any) and a report into a private staged folder and renames it to
     /// `name`, so the folder appears whole or not at all.
     private func publishFolder<Report: Encodable>(_ name: String, keyName: String, key: SecretBits?, report: Report,
-                                                  what: String) throws {
+                                                  what: String, extra: [String: [UInt8]] = [:]) throws {
         let target = "\(path)/\(name)"
         guard isFolder(target) == nil else { throw CLIError.failure("\(target) exists already; \(what)") }
         let stage = "\(path)/\(SecretFiles.temporaryPrefix)\(getpid())"
@@ -50,6 +50,7 @@ extension OutputFolder {
             try SecretFiles.create("\(stage)/\(keyName)", bytes: key.withBits { $0.bytesMSBFirst() })
         }
         try SecretFiles.create("\(stage)/report.json", bytes: try Self.json(report))
+        for (file, bytes) in extra.sorted(by: { $0.key < $1.key }) { try SecretFiles.create("\(stage)/\(file)", bytes: bytes) }
         SecretFiles.syncFolder(stage)
         try SecretFiles.rename(stage, to: target)
     }
@@ -67,7 +68,8 @@ extension OutputFolder {
         try SecretFiles.writeAtomically(try Self.json(report), to: name)
     }
 
-    static func json<Report: Encodable>(_ report: Report) throws -> [UInt8] {
+    /// A report as the block folders hold it: sorted keys, pretty-printed, a final newline.
+    package static func json<Report: Encodable>(_ report: Report) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do { return Array(try encoder.encode(report)) + [0x0A] } catch {
@@ -89,14 +91,22 @@ extension OutputFolder {
     package static func committedName(_ number: UInt64) -> String { "deliver-" + blockName(number).dropFirst(6) }
 
     /// Holds Bob's key undecided.
-    package func holdPending<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
-        try publishFolder(Self.pendingName(number), keyName: keyName, key: key, report: report, what: "a pending key is never overwritten")
+    /// - Parameter checksum: written as ``checksumName`` beside the key and the report.
+    package func holdPending<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report,
+                                                checksum: [UInt8]) throws {
+        try publishFolder(Self.pendingName(number), keyName: keyName, key: key, report: report, what: "a pending key is never overwritten",
+                          extra: [Self.checksumName: checksum])
     }
 
     /// Commits a key for delivery.
-    package func commit<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report) throws {
-        try publishFolder(Self.committedName(number), keyName: keyName, key: key, report: report, what: "a committed key is never overwritten")
+    /// - Parameter checksum: written as ``checksumName`` beside the key and the report.
+    package func commit<Report: Encodable>(_ number: UInt64, keyName: String, key: SecretBits, report: Report, checksum: [UInt8]) throws {
+        try publishFolder(Self.committedName(number), keyName: keyName, key: key, report: report,
+                          what: "a committed key is never overwritten", extra: [Self.checksumName: checksum])
     }
+
+    /// The file in a pending or committed folder that holds the checksum of its key and report.
+    package static let checksumName = "checksum"
 
     /// Commits a pending key for delivery: one rename, flushed.
     package func commitPending(_ number: UInt64) throws {
@@ -125,15 +135,19 @@ extension OutputFolder {
         return entries.filter { $0.hasPrefix("deliver-") }.compactMap { UInt64($0.dropFirst(8)) }.sorted()
     }
 
-    /// A committed key's bytes and report.
-    package func committed(_ number: UInt64, keyName: String) throws -> (key: [UInt8], report: Data) {
-        try readStaged(Self.committedName(number), keyName: keyName)
+    /// A committed key's bytes, its report and their checksum (empty when the file is missing).
+    package func committed(_ number: UInt64, keyName: String) throws -> (key: [UInt8], report: Data, checksum: [UInt8]) {
+        let name = Self.committedName(number)
+        let staged = try readStaged(name, keyName: keyName)
+        let checksum = FileManager.default.contents(atPath: "\(path)/\(name)/\(Self.checksumName)").map { Array($0) } ?? []
+        return (staged.key, staged.report, checksum)
     }
 
     private func readStaged(_ name: String, keyName: String) throws -> (key: [UInt8], report: Data) {
         guard let key = FileManager.default.contents(atPath: "\(path)/\(name)/\(keyName)"),
               let report = FileManager.default.contents(atPath: "\(path)/\(name)/report.json") else {
-            throw CLIError.failure("\(path)/\(name) is incomplete; move it away by hand")
+            throw CLIError.failure("\(path)/\(name) is incomplete, so its key cannot be delivered: a damaged journal. "
+                                   + "The other site may hold this block; compare both sites' stores before moving it away.")
         }
         return (Array(key), report)
     }

@@ -3,9 +3,11 @@
 ///
 /// One KME runs at each site over that site's store. The master SAE (at Alice's site) calls
 /// `enc_keys` at Alice's KME naming the slave; the slave SAE (at Bob's site) calls `dec_keys` at
-/// Bob's KME naming the master. Both KMEs carry the same configuration but for `kmeID` and
-/// `peerKMEID`, which swap.
+/// Bob's KME naming the master. Both KMEs carry the same configuration but for `site`, `kmeID`
+/// and `peerKMEID`, which swap.
 public struct KMEConfiguration: Sendable, Hashable, Codable {
+    /// Which site this KME serves, and so which of `enc_keys` and `dec_keys` it answers.
+    public var site: KMESite
     /// This KME's ID (`source_KME_ID` in a status answer).
     public var kmeID: String
     /// The other site's KME (`target_KME_ID`).
@@ -30,10 +32,11 @@ public struct KMEConfiguration: Sendable, Hashable, Codable {
     public var saeIDsByCommonName: [String: String]
 
     /// - Parameters: as the properties; sizes in bits.
-    public init(kmeID: String, peerKMEID: String, masterSAE: String, slaveSAE: String,
+    public init(site: KMESite, kmeID: String, peerKMEID: String, masterSAE: String, slaveSAE: String,
                 defaultKeySize: Int = 256, minKeySize: Int = 64, maxKeySize: Int = 65_535 * 8,
                 maxKeysPerRequest: Int = 128, maxKeyCount: Int = 1_000_000,
                 saeIDsByCommonName: [String: String] = [:]) {
+        self.site = site
         self.kmeID = kmeID
         self.peerKMEID = peerKMEID
         self.masterSAE = masterSAE
@@ -67,4 +70,15 @@ public struct KMEConfiguration: Sendable, Hashable, Codable {
         if maxKeyCount < 0 { problems.append("the maximum key count must not be negative") }
         return problems
     }
+}
+
+/// The site a KME serves. Both sites hold the same blocks; only the master's site may carve new
+/// keys off them (`enc_keys`) and only the slave's may hand them out by ID (`dec_keys`). A
+/// slave-site KME answering `enc_keys` would carve the very ranges the master's KME hands
+/// out — the same key to the application twice, and then "already delivered" to the slave.
+public enum KMESite: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Alice's site, the master SAE's: serves `enc_keys`.
+    case alice
+    /// Bob's site, the slave SAE's: serves `dec_keys`.
+    case bob
 }

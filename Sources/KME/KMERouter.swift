@@ -93,19 +93,24 @@ public enum KMERouter {
         case form([(String, String)])
     }
 
-    /// The request body: nil when empty, JSON when it starts like a JSON object (whatever the
-    /// content type says), otherwise form fields.
+    /// The request body: nil when empty; form fields when the content type says so and the
+    /// body does not start like a JSON object or array; JSON otherwise (a leading byte-order
+    /// mark dropped), which must then decode as the clause's object — so a body that is no
+    /// such object (`hello`, `null`, `"x"`) is a 400, never an empty request served with
+    /// defaults.
     private static func body(_ request: Request, _ context: KMERequestContext) async throws(KMEError) -> Body? {
         var request = request
         let buffer: ByteBuffer
         do { buffer = try await request.collectBody(upTo: context.maxUploadSize) } catch {
             throw .badRequest("the request body is larger than \(context.maxUploadSize) bytes")
         }
-        let data = Data(buffer.readableBytesView)
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return nil }
-        if text.hasPrefix("{") || text.hasPrefix("[") { return .json(data) }
-        return .form(formFields(text))
+        let form = request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+        if form && !text.hasPrefix("{") && !text.hasPrefix("[") { return .form(formFields(text)) }
+        return .json(Data(text.utf8))
     }
 
     private static func formFields(_ text: String) -> [(String, String)] {

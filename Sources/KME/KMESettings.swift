@@ -4,7 +4,7 @@ import Foundation
 /// given overrides the file's field. Field names are the flags' names with `_`:
 ///
 /// ```json
-/// {"kme_id": "kme-alice", "peer_kme_id": "kme-bob", "master_sae": "sae-alice",
+/// {"site": "alice", "kme_id": "kme-alice", "peer_kme_id": "kme-bob", "master_sae": "sae-alice",
 ///  "slave_sae": "sae-bob", "listen": "127.0.0.1:8443", "store": "alice.store",
 ///  "cert": "kme-alice.pem", "key": "kme-alice.key", "ca": "ca.pem",
 ///  "key_size": 256, "min_key_size": 64, "max_key_size": 524280,
@@ -12,6 +12,8 @@ import Foundation
 ///  "sae_ids_by_common_name": {"app01.example": "sae-alice"}}
 /// ```
 public struct KMESettings: Codable, Sendable, Equatable {
+    /// `alice` (the master SAE's site) or `bob` (the slave SAE's).
+    public var site: String?
     public var kmeID: String?
     public var peerKMEID: String?
     public var masterSAE: String?
@@ -33,6 +35,7 @@ public struct KMESettings: Codable, Sendable, Equatable {
     public var saeIDsByCommonName: [String: String]?
 
     enum CodingKeys: String, CodingKey {
+        case site
         case kmeID = "kme_id", peerKMEID = "peer_kme_id", masterSAE = "master_sae", slaveSAE = "slave_sae"
         case listen, store, cert, key, ca
         case keySize = "key_size", minKeySize = "min_key_size", maxKeySize = "max_key_size"
@@ -57,7 +60,7 @@ public struct KMESettings: Codable, Sendable, Equatable {
         func take<T>(_ path: WritableKeyPath<KMESettings, T?>) {
             if let value = overrides[keyPath: path] { merged[keyPath: path] = value }
         }
-        take(\.kmeID); take(\.peerKMEID); take(\.masterSAE); take(\.slaveSAE); take(\.listen); take(\.store)
+        take(\.site); take(\.kmeID); take(\.peerKMEID); take(\.masterSAE); take(\.slaveSAE); take(\.listen); take(\.store)
         take(\.cert); take(\.key); take(\.ca); take(\.keySize); take(\.minKeySize); take(\.maxKeySize)
         take(\.maxKeysPerRequest); take(\.maxKeyCount); take(\.saeIDsByCommonName)
         return merged
@@ -66,14 +69,18 @@ public struct KMESettings: Codable, Sendable, Equatable {
     /// The KME configuration these settings name.
     /// - Throws: the missing IDs, or the configuration's ``KMEConfiguration/problems``.
     public func configuration() throws(KMESettingsError) -> KMEConfiguration {
-        let missing = [("--kme-id", kmeID), ("--peer-kme-id", peerKMEID), ("--master-sae", masterSAE), ("--slave-sae", slaveSAE)]
+        let missing = [("--site", site), ("--kme-id", kmeID), ("--peer-kme-id", peerKMEID), ("--master-sae", masterSAE),
+                       ("--slave-sae", slaveSAE)]
             .filter { $0.1 == nil }.map(\.0)
-        guard missing.isEmpty, let kmeID, let peerKMEID, let masterSAE, let slaveSAE else {
+        guard missing.isEmpty, let site, let kmeID, let peerKMEID, let masterSAE, let slaveSAE else {
             throw KMESettingsError("missing \(missing.joined(separator: ", "))")
         }
-        let defaults = KMEConfiguration(kmeID: kmeID, peerKMEID: peerKMEID, masterSAE: masterSAE, slaveSAE: slaveSAE)
+        guard let served = KMESite(rawValue: site) else {
+            throw KMESettingsError("--site must be alice (the master SAE's site, serving enc_keys) or bob (the slave SAE's, serving dec_keys), not '\(site)'")
+        }
+        let defaults = KMEConfiguration(site: served, kmeID: kmeID, peerKMEID: peerKMEID, masterSAE: masterSAE, slaveSAE: slaveSAE)
         let configuration = KMEConfiguration(
-            kmeID: kmeID, peerKMEID: peerKMEID, masterSAE: masterSAE, slaveSAE: slaveSAE,
+            site: served, kmeID: kmeID, peerKMEID: peerKMEID, masterSAE: masterSAE, slaveSAE: slaveSAE,
             defaultKeySize: keySize ?? defaults.defaultKeySize, minKeySize: minKeySize ?? defaults.minKeySize,
             maxKeySize: maxKeySize ?? defaults.maxKeySize, maxKeysPerRequest: maxKeysPerRequest ?? defaults.maxKeysPerRequest,
             maxKeyCount: maxKeyCount ?? defaults.maxKeyCount, saeIDsByCommonName: saeIDsByCommonName ?? [:])

@@ -5,8 +5,9 @@ import Logging
 /// The key delivery API's three methods over one site's store, with the checks the standard and
 /// this deployment ask for; HTTP is left to ``KMERouter``.
 ///
-/// Who may ask: the master SAE for `status` and `enc_keys` naming the configured slave; the
-/// slave SAE for `status` (naming itself) and `dec_keys` naming the configured master. The
+/// Who may ask: the master SAE for `status` and, at the master's site (Alice's), `enc_keys`
+/// naming the configured slave; the slave SAE for `status` (naming itself) and, at the
+/// slave's site (Bob's), `dec_keys` naming the configured master. The
 /// store's own ID check makes sure `dec_keys` returns only keys issued for this link, each at
 /// most once. Key bytes are never logged; key IDs are.
 public struct KeyDelivery: Sendable {
@@ -47,6 +48,10 @@ public struct KeyDelivery: Sendable {
         guard caller == configuration.masterSAE else {
             throw refuse(.unauthorized("only the master SAE may get new keys here", [["caller": caller]]), "enc_keys", caller)
         }
+        guard configuration.site == .alice else {
+            throw refuse(.unauthorized("this is the slave site's KME: new keys come from the master site's KME, "
+                                       + "and this one hands them out by ID (dec_keys)", [["kme": configuration.kmeID]]), "enc_keys", caller)
+        }
         guard slave == configuration.slaveSAE else {
             throw refuse(.badRequest("unknown slave SAE \(slave)", [["slave_SAE_ID": slave]]), "enc_keys", caller)
         }
@@ -71,6 +76,10 @@ public struct KeyDelivery: Sendable {
     public func decKeys(master: String, caller: String, keyIDs: [String]) async throws(KMEError) -> KeyContainer {
         guard caller == configuration.slaveSAE else {
             throw refuse(.unauthorized("only the slave SAE may get keys by ID here", [["caller": caller]]), "dec_keys", caller)
+        }
+        guard configuration.site == .bob else {
+            throw refuse(.unauthorized("this is the master site's KME: keys by ID come from the slave site's KME",
+                                       [["kme": configuration.kmeID]]), "dec_keys", caller)
         }
         guard master == configuration.masterSAE else {
             throw refuse(.badRequest("unknown master SAE \(master)", [["master_SAE_ID": master]]), "dec_keys", caller)

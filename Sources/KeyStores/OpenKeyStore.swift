@@ -19,4 +19,13 @@ public enum KeyStoreLocation {
         parts?.queryItems = nil
         return try await PostgresKeyStore(url: parts?.string ?? location, schema: schema, limits: limits)
     }
+
+    /// `location` fit for messages and output: a PostgreSQL URL's password replaced by `***`
+    /// (a file path as it is).
+    public static func displayed(_ location: String) -> String {
+        guard location.hasPrefix("postgres://") || location.hasPrefix("postgresql://"),
+              var parts = URLComponents(string: location), parts.password != nil else { return location }
+        parts.password = "***"
+        return parts.string ?? location
+    }
 }

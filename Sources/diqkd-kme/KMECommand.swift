@@ -14,10 +14,10 @@ struct KMECommand: AsyncParsableCommand {
         discussion: """
             One KME runs at each site over that site's store. The master SAE gets keys with \
             enc_keys at its own (Alice's) KME; the slave SAE gets the same keys by ID with \
-            dec_keys at Bob's. Callers are named by their client certificate's common name.
+            dec_keys at Bob's; --site tells a KME which of the two it is. Callers are named by their client certificate's common name.
 
             Examples:
-              diqkd kme --store alice.store --cert kme-alice.pem --key kme-alice.key --ca ca.pem \\
+              diqkd kme --site alice --store alice.store --cert kme-alice.pem --key kme-alice.key --ca ca.pem \\
                 --listen 0.0.0.0:8443 --kme-id kme-alice --peer-kme-id kme-bob \\
                 --master-sae sae-alice --slave-sae sae-bob
               curl --cert sae-alice.pem --key sae-alice.key --cacert ca.pem \\
@@ -25,6 +25,8 @@ struct KMECommand: AsyncParsableCommand {
             """
     )
 
+    @Option(help: "This KME's site: alice (the master SAE's, serves enc_keys) or bob (the slave SAE's, serves dec_keys).")
+    var site: String?
     @Option(help: "The site's key store file.") var store: String?
     @Option(help: "This KME's certificate chain (PEM).") var cert: String?
     @Option(help: "This KME's private key (PEM, PKCS#8).") var key: String?
@@ -69,7 +71,7 @@ struct KMECommand: AsyncParsableCommand {
     private func settings() throws -> KMESettings {
         var fromFlags = KMESettings()
         fromFlags.store = store; fromFlags.cert = cert; fromFlags.key = key; fromFlags.ca = ca; fromFlags.listen = listen
-        fromFlags.kmeID = kmeID; fromFlags.peerKMEID = peerKMEID; fromFlags.masterSAE = masterSAE; fromFlags.slaveSAE = slaveSAE
+        fromFlags.site = site; fromFlags.kmeID = kmeID; fromFlags.peerKMEID = peerKMEID; fromFlags.masterSAE = masterSAE; fromFlags.slaveSAE = slaveSAE
         guard let config else { return fromFlags }
         do { return try KMESettings(file: config).overridden(by: fromFlags) } catch { throw CLIError.usage(error.description) }
     }

@@ -6,6 +6,6 @@ import KeyStores
 /// - Throws: ``CLIError`` with exit 2 naming the flag and the reason.
 func openStore(_ location: String, flag: String = "--store") async throws -> any KeyStore {
     do { return try await KeyStoreLocation.open(location) } catch {
-        throw CLIError.usage("\(flag) \(location): \(error.description)")
+        throw CLIError.usage("\(flag) \(KeyStoreLocation.displayed(location)): \(error.description)")
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Foundation
 import KeyStore
+import KeyStores
 
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,10 +54,10 @@ struct StoreImport: AsyncParsableCommand {
             try await keyStore.add(StoredBlock(number: block, session: session ?? (key as NSString).lastPathComponent, key: bytes))
         } catch {
             await keyStore.close()
-            throw CLIError.usage("--store \(store): \(error.description)")
+            throw CLIError.usage("--store \(KeyStoreLocation.displayed(store)): \(error.description)")
         }
         await keyStore.close()
-        print("block \(block): \(grouped(bytes.count * 8)) bits added to \(store)")
+        print("block \(block): \(grouped(bytes.count * 8)) bits added to \(KeyStoreLocation.displayed(store))")
     }
 }
 
@@ -77,13 +78,13 @@ struct StoreStatus: AsyncParsableCommand {
         let status: KeyStoreStatus
         do { status = try await keyStore.status() } catch {
             await keyStore.close()
-            throw CLIError.failure("--store \(store): \(error.description)")
+            throw CLIError.failure("--store \(KeyStoreLocation.displayed(store)): \(error.description)")
         }
         await keyStore.close()
         if json {
             try JSONOutput.print(status)
         } else {
-            print("store \(store): \(status.blocks) blocks, \(grouped(status.storedKeyBits)) undelivered key bits, last block \(status.lastBlock)")
+            print("store \(KeyStoreLocation.displayed(store)): \(status.blocks) blocks, \(grouped(status.storedKeyBits)) undelivered key bits, last block \(status.lastBlock)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandLineSupport
+import Crypto
 import Foundation
 import Hashing
 import KeyPool
@@ -130,7 +131,7 @@ struct NodeCommand: ParsableCommand {
             let held = try folder.pending(keyName: keyName)?.block
             let progress = ProgressReporter()
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
-                                       block: folder.nextBlock(), held: held, journal: journal, measurements: measurements,
+                                       block: try nextBlock(folder), held: held, journal: journal, measurements: measurements,
                                        progress: progress.handler)
             progress.finish()
             if listener != nil && !result.peerAuthenticated {
@@ -150,6 +151,24 @@ struct NodeCommand: ParsableCommand {
             try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
             try finish(result, folder: folder)
         }
+    }
+
+    /// This node's next block number: past every block published or committed in the output
+    /// folder and, with `--store`, past every block the store has held (a fresh or cleaned
+    /// folder must not reuse a number whose keys the store holds or has delivered).
+    private func nextBlock(_ folder: OutputFolder) throws -> UInt64 {
+        guard let store else { return folder.nextBlock() }
+        final class Last: @unchecked Sendable { var block: UInt64 = 0 }
+        let last = Last()
+        try waitFor {
+            let keyStore = try await KeyStoreLocation.open(store)
+            do { last.block = try await keyStore.status().lastBlock } catch {
+                await keyStore.close()
+                throw error
+            }
+            await keyStore.close()
+        }
+        return max(folder.nextBlock(), last.block + 1)
     }
 
     /// Reports a run: its JSON line or summary; the report of a run without a key as
@@ -175,15 +194,27 @@ struct NodeCommand: ParsableCommand {
         for number in folder.committedBlocks() {
             let staged = try folder.committed(number, keyName: keyName)
             let name = "\(folder.path)/\(OutputFolder.committedName(number))"
+            guard constantTimeEqual(staged.checksum, FolderJournal.checksum(key: staged.key, report: Array(staged.report))) else {
+                throw CLIError.failure("\(name): the key or report does not match its checksum, so it is not delivered: a damaged "
+                                       + "journal. The other site may hold this block; compare both sites' stores before moving it away.")
+            }
             var report = try Self.decodeReport(staged.report, in: name)
             var key = try Self.key(staged.key, bits: report.protocolReport.keyBits, in: name)
             let refill = report.node.refillBits / 8
+            guard report.node.refillBits >= 0, report.node.refillBits % (8 * Int(KeyPool.granule)) == 0, refill <= staged.key.count else {
+                throw CLIError.failure("\(name): a refill of \(report.node.refillBits) bits does not fit a key of \(report.protocolReport.keyBits) bits")
+            }
             do { key = try NodeBlock.deliver(number, key: key, refillBytes: refill, pool: pool) } catch {
                 throw CLIError.failure("block \(number): the key pool could not be refilled (\(error.description)); the key stays in \(name)")
             }
             report.node.poolRemainingBits = pool.remaining * 8
             if records != nil { report.protocolReport.premise = "assumed" }
-            if !folder.hasBlock(number) { try publish(number, key: key, report: report, to: folder) }
+            if !folder.hasBlock(number) {
+                do { try publish(number, key: key, report: report, to: folder) } catch let error as CLIError {
+                    throw CLIError.failure("block \(number): \(error.message); the key stays committed in \(name) and is delivered "
+                                           + "when the node starts again")
+                }
+            }
             try folder.discardCommitted(number)
         }
     }
@@ -237,8 +268,10 @@ struct NodeCommand: ParsableCommand {
         if p.aborted {
             print("ABORTED: \(p.abortReason ?? "")")
         } else if let folder {
+            let destination = store.map { "into the store \(KeyStoreLocation.displayed($0))" }
+                ?? "in \(folder.path)/\(OutputFolder.blockName(n.block))/\(n.role.rawValue).key"
             print("key: \(grouped(p.keyBits)) bits; \(grouped(n.refillBits)) refilled the pool, \(grouped(report.deliveredKeyBits)) delivered "
-                  + "in \(folder.path)/\(OutputFolder.blockName(n.block))/\(n.role.rawValue).key")
+                  + destination)
         }
         print("authentication: \(grouped(p.authenticationBits ?? 0)) pool bits, eps_auth \(formatted(p.epsilonAuthentication ?? 0, digits: 3)); "
               + "net key \(grouped(p.netKeyBits ?? 0)) bits; eps_total \(formatted(p.epsilonTotal ?? 0, digits: 3)); "
@@ -335,11 +368,26 @@ struct FolderJournal: KeyJournal {
     let keyName: String
 
     func hold(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
-        try folder.holdPending(number, keyName: keyName, key: key, report: report)
+        try folder.holdPending(number, keyName: keyName, key: key, report: report, checksum: try Self.checksum(key, report))
     }
 
     func commit(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
-        try folder.commit(number, keyName: keyName, key: key, report: report)
+        try folder.commit(number, keyName: keyName, key: key, report: report, checksum: try Self.checksum(key, report))
+    }
+
+    /// SHA-256 of the key file's bytes, then the report file's, as lower-case hex: what a
+    /// pending or committed folder's `checksum` file holds, checked before its key is delivered.
+    static func checksum(key: [UInt8], report: [UInt8]) -> [UInt8] {
+        var hash = SHA256()
+        hash.update(data: key)
+        hash.update(data: report)
+        return Array(hash.finalize().map { String(format: "%02x", $0) }.joined().utf8)
+    }
+
+    private static func checksum(_ key: SecretBits, _ report: NodeReport) throws -> [UInt8] {
+        var bytes = key.withBits { $0.bytesMSBFirst() }
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return checksum(key: bytes, report: try OutputFolder.json(report))
     }
 
     func commitHeld(_ number: UInt64) throws { try folder.commitPending(number) }

@@ -28,8 +28,13 @@ enum NetworkCommands {
         guard let executable = executable(for: arguments) else {
             return CLIError.failure("`diqkd \(arguments.first ?? "")` is not a networked command")
         }
-        let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let path = own.deletingLastPathComponent().appendingPathComponent(executable).path
+        // This executable's own file, from the kernel: the program name may be a bare `diqkd`
+        // found on PATH, and resolving that against the working folder would run whatever
+        // file of that name the folder holds.
+        guard let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return CLIError.failure("cannot find this executable's own path (/proc/self/exe) to start \(executable) beside it")
+        }
+        let path = URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent(executable).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             return CLIError.usage("`diqkd \(arguments[0])` needs the \(executable) executable beside diqkd (\(path)); "
                                   + "build it with `swift build -c release --product \(executable)` (./scripts/diqkd does).")

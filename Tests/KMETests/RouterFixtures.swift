@@ -11,7 +11,7 @@ import Testing
 let testIdentification = SAEIdentification { request, _ in request.headers[.authorization] }
 
 func configuration(site: String) -> KMEConfiguration {
-    KMEConfiguration(kmeID: "kme-\(site)", peerKMEID: site == "alice" ? "kme-bob" : "kme-alice",
+    KMEConfiguration(site: KMESite(rawValue: site)!, kmeID: "kme-\(site)", peerKMEID: site == "alice" ? "kme-bob" : "kme-alice",
                      masterSAE: "sae-alice", slaveSAE: "sae-bob")
 }
 

@@ -70,6 +70,7 @@ import Testing
         ("number=4&size=72", "application/x-www-form-urlencoded", 4, 9),
         ("", "application/json", 1, 32),
         (#"{"additional_slave_SAE_IDs": [], "extension_mandatory": {}}"#, "application/json", 1, 32),
+        ("\u{FEFF}" + #"{"number": 2}"#, "application/json", 2, 32),
     ] as [(String, String, Int, Int)])
     func encKeysPostLenient(body: String, contentType: String, number: Int, bytes: Int) async throws {
         try await siteApp("alice", store: storePair().alice).test(.router) { client in
@@ -93,6 +94,11 @@ import Testing
         ("POST", "", #"{"number": true}"#, "sae-alice", 400),
         ("POST", "", #"{"number": 1.5}"#, "sae-alice", 400),
         ("POST", "", #"{"number": 1,"#, "sae-alice", 400),
+        // Bodies that are no request object are refused, never served with the defaults.
+        ("POST", "", "hello", "sae-alice", 400),
+        ("POST", "", "null", "sae-alice", 400),
+        ("POST", "", #""x""#, "sae-alice", 400),
+        ("POST", "", "[]", "sae-alice", 400),
         ("POST", "", #"{"additional_slave_SAE_IDs": ["sae-carol"]}"#, "sae-alice", 400),
         ("POST", "", #"{"extension_mandatory": [{"route": "fast"}]}"#, "sae-alice", 400),
         ("POST", "", #"{"extension_mandatory": {"route": "fast"}}"#, "sae-alice", 400),
@@ -125,6 +131,29 @@ import Testing
         try await siteApp("alice", store: store).test(.router) { client in
             expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice"), 503)
             expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys", as: "sae-alice"), 503)
+        }
+    }
+
+    /// Each KME serves only its site's half: the slave site's KME must not carve keys (it would
+    /// hand the master the ranges the master's KME hands out, and the slave would then find them
+    /// spent), and the master site's KME does not hand keys out by ID.
+    @Test func eachSiteServesOnlyItsHalf() async throws {
+        let stores = storePair(blocks: 2, bytes: 1000)
+        let issued = try await siteApp("alice", store: stores.alice).test(.router) { client in
+            let reply = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=2", as: "sae-alice")
+            let issued = (reply.json["keys"] as? [[String: Any]] ?? []).compactMap { $0["key_ID"] as? String }
+            #expect(issued.count == 2)
+            let byID = try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(issued[0])", as: "sae-bob")
+            #expect(byID.status == 401 && (byID.json["message"] as? String)?.contains("master site") == true, "\(byID.json)")
+            return issued
+        }
+        try await siteApp("bob", store: stores.bob).test(.router) { client in
+            let carve = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=1", as: "sae-alice")
+            #expect(carve.status == 401 && (carve.json["message"] as? String)?.contains("slave site") == true, "\(carve.json)")
+            // Nothing was carved at Bob's site: the slave still gets both keys.
+            for id in issued {
+                #expect(try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(id)", as: "sae-bob").status == 200)
+            }
         }
     }
 }

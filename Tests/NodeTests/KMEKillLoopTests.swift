@@ -113,7 +113,7 @@ extension NodeLab {
     /// Starts the KME of `site` ("alice" or "bob") over `site.keys` with the lab's test PKI
     /// (`pki/`), and waits until it answers.
     func kme(_ site: String, port: Int) throws -> Launched {
-        let server = try Launched(["kme", "--store", path("\(site).keys"), "--cert", path("pki/kme-\(site).pem"),
+        let server = try Launched(["kme", "--site", site, "--store", path("\(site).keys"), "--cert", path("pki/kme-\(site).pem"),
                                    "--key", path("pki/kme-\(site).key"), "--ca", path("pki/ca.pem"),
                                    "--listen", "127.0.0.1:\(port)", "--kme-id", "kme-\(site)",
                                    "--peer-kme-id", site == "alice" ? "kme-bob" : "kme-alice",

@@ -53,7 +53,7 @@ extension NodeProcesses {
 
             let ports = (Int.random(in: 20_000...29_999), Int.random(in: 30_000...39_999))
             func kme(_ site: String, _ port: Int) throws -> Launched {
-                try Launched(["kme", "--store", lab.path("\(site).keys"), "--cert", lab.path("pki/kme-\(site).pem"),
+                try Launched(["kme", "--site", site, "--store", lab.path("\(site).keys"), "--cert", lab.path("pki/kme-\(site).pem"),
                               "--key", lab.path("pki/kme-\(site).key"), "--ca", lab.path("pki/ca.pem"), "--listen", "127.0.0.1:\(port)",
                               "--kme-id", "kme-\(site)", "--peer-kme-id", site == "alice" ? "kme-bob" : "kme-alice",
                               "--master-sae", "sae-alice", "--slave-sae", "sae-bob"], executable: "diqkd-kme", in: lab.folder)
@@ -95,6 +95,26 @@ extension NodeProcesses {
             }
             #expect(collected.ids.count == 32, "every request was served")
             #expect(Set(collected.ids).count == collected.ids.count && Set(collected.keys).count == collected.keys.count)
+        }
+
+        /// With `--store`, the block folders hold only reports, and an operator may clean them
+        /// away: the next block must still be numbered past every block the store has held, or
+        /// its key would clash with a stored one after the run had spent pool bits.
+        @Test func aFreshOutputFolderContinuesTheStoresNumbering() throws {
+            let lab = try NodeLab()
+            defer { lab.remove() }
+            let (source, sourcePort) = try lab.source()
+            defer { source.stop() }
+            for (round, out) in ["first", "fresh"].enumerated() {
+                let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)", out: "alice-\(out)",
+                                         extra: ["--store", lab.path("alice.keys")])
+                let port = try #require(alice.listeningPort())
+                let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)", out: "bob-\(out)",
+                                       extra: ["--store", lab.path("bob.keys")])
+                #expect(bob.wait(within: 60) == 0, "\(bob.stderr)")
+                #expect(alice.wait(within: 20) == 0, "\(alice.stderr)")
+                #expect(lab.blocks("alice-\(out)") == [round == 0 ? "block-000001" : "block-000002"])
+            }
         }
     }
 }
