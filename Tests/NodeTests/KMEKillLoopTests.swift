@@ -14,7 +14,8 @@ extension NodeProcesses {
             var refusedAfterKill: [String] = []
         }
 
-        @Test func killedKMEsNeverDeliverAKeyTwiceOrLoseOne() throws {
+        /// Async, its waits `Task.sleep`, for the reason NodeKillLoopTests gives.
+        @Test func killedKMEsNeverDeliverAKeyTwiceOrLoseOne() async throws {
             let lab = try NodeLab()
             defer { lab.remove() }
             let root = KeyDeliveryTests.root
@@ -74,10 +75,10 @@ extension NodeProcesses {
                     }
                 }
                 client.start()
-                Thread.sleep(forTimeInterval: Double.random(in: 0...0.15, using: &rng))
+                try await Task.sleep(for: .seconds(Double.random(in: 0...0.15, using: &rng)))
                 kill(server.process.processIdentifier, SIGKILL)
                 server.process.waitUntilExit()
-                while client.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+                while client.isExecuting { try await Task.sleep(for: .milliseconds(10)) }
             }
             // Afterwards, one clean pass: the slave fetches every key the master received.
             let bob = try kme("bob", port.bob)

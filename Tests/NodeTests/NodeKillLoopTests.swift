@@ -21,7 +21,10 @@ extension NodeProcesses {
             var refusedAfterKill: [String] = []
         }
 
-        @Test func killedNodesLeaveBothSitesWithTheSameKeys() throws {
+        /// Async, and its waits are `Task.sleep`: a test that blocked a thread of Swift
+        /// concurrency's small pool (two here) for minutes would starve the in-process KMEs of
+        /// other suites running beside it.
+        @Test func killedNodesLeaveBothSitesWithTheSameKeys() async throws {
             let lab = try NodeLab(poolBytes: 1 << 20)
             defer { lab.remove() }
             try #require(try KeyDeliveryTests.run("/bin/bash", [KeyDeliveryTests.root.appendingPathComponent("scripts/test-pki").path,
@@ -68,13 +71,13 @@ extension NodeProcesses {
                 try #require(round <= 400, "\(kills.nodes) node kills in 400 rounds: the nodes exit before they are killed")
                 alice = try node("alice", blocks: 0)
                 bob = try node("bob", blocks: 0)
-                Thread.sleep(forTimeInterval: Double.random(in: 0.1...1.0, using: &rng))
+                try await Task.sleep(for: .seconds(Double.random(in: 0.1...1.0, using: &rng)))
                 // One node at a random moment, the other a moment later (a survivor exits on
                 // its own when the run breaks, or waits for a connection that never comes).
                 let (first, second) = Bool.random(using: &rng) ? (alice, bob) : (bob, alice)
                 if first.process.isRunning { kills.nodes += 1 }
                 first.stop()
-                Thread.sleep(forTimeInterval: Double.random(in: 0...0.2, using: &rng))
+                try await Task.sleep(for: .seconds(Double.random(in: 0...0.2, using: &rng)))
                 if second.process.isRunning { kills.nodes += 1 }
                 second.stop()
                 if round % 10 == 0 {
@@ -87,8 +90,8 @@ extension NodeProcesses {
                     else { kmes.bob = try lab.kme("bob", port: kmePort.bob) }
                 }
             }
-            log.lock.lock(); log.stop = true; log.lock.unlock()
-            while application.isExecuting { Thread.sleep(forTimeInterval: 0.01) }
+            log.lock.withLock { log.stop = true }
+            while application.isExecuting { try await Task.sleep(for: .milliseconds(10)) }
 
             // One clean run settles a held key and delivers committed ones.
             alice = try node("alice", blocks: 1)
