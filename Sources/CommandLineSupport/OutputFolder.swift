@@ -114,9 +114,17 @@ package struct OutputFolder {
     private func finishCommit() throws {
         let commit = "\(path)/\(Self.commitName)"
         guard let manifest = try? String(contentsOfFile: "\(commit)/manifest", encoding: .utf8) else {
-            // Renamed before its manifest was flushed cannot happen (the stage is synced first);
-            // a commit without one is not ours to interpret.
-            throw CLIError.failure("\(commit) has no manifest; move it away by hand")
+            // Renamed before its manifest was flushed cannot happen (the stage is synced first).
+            // Without one, a commit holding no result file is the remains of a removal that a
+            // kill cut short (before the removal below went through a rename): nothing to keep.
+            // One that still holds results is not ours to interpret.
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: commit)) ?? []
+            guard left.allSatisfy({ !Self.resultNames.contains($0) }) else {
+                throw CLIError.failure("\(commit) has no manifest; move it away by hand")
+            }
+            SecretFiles.destroyTree(commit)
+            SecretFiles.syncFolder(path)
+            return
         }
         let lines = manifest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let names = Set(lines.first?.split(separator: " ").map(String.init) ?? [])
@@ -131,7 +139,11 @@ package struct OutputFolder {
         for name in Self.resultNames where names.contains(name) && fm.fileExists(atPath: "\(commit)/\(name)") {
             try SecretFiles.rename("\(commit)/\(name)", to: "\(path)/\(name)")
         }
-        SecretFiles.removeTree(commit)
+        // Out of sight with one rename before its manifest goes, so a kill during the removal
+        // leaves a temporary folder that the next open destroys, not a commit without manifest.
+        let done = "\(path)/\(SecretFiles.temporaryPrefix)done-commit-\(getpid())"
+        try SecretFiles.rename(commit, to: done)
+        SecretFiles.destroyTree(done)
         SecretFiles.syncFolder(path)
     }
 

@@ -44,6 +44,28 @@ struct KillLoopTests {
               + "\((try? FileManager.default.contentsOfDirectory(atPath: "\(out)/earlier").count) ?? 0) earlier results kept")
     }
 
+    /// A kill while a finished commit was being removed used to leave `.diqkd-commit` without
+    /// its manifest, which every later run refused (found by the loop above). Such a folder
+    /// holding no result is removed; one still holding a key is left for the user.
+    @Test func aCommitLeftWithoutManifestIsRemovedOnlyWhenEmptyOfResults() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("out").path
+        try FileManager.default.createDirectory(atPath: "\(out)/.diqkd-commit", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let arguments = ["simulate", "--rounds", "200000", "--seed", "3", "--out", out]
+        let run = try diqkd(arguments)
+        #expect([0, 3].contains(run.status), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/.diqkd-commit"))
+        try FileManager.default.createDirectory(atPath: "\(out)/.diqkd-commit", withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        FileManager.default.createFile(atPath: "\(out)/.diqkd-commit/alice.key", contents: Data([1, 2, 3]),
+                                       attributes: [.posixPermissions: 0o600])
+        let refused = try diqkd(arguments)
+        #expect(refused.status == 1 && refused.stderr.contains("has no manifest"), "\(refused.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(out)/.diqkd-commit/alice.key"))
+    }
+
     /// The folder's invariants: nothing readable by group or others; the top level (when no
     /// commit is half done) and every kept earlier result are each a complete result — a report,
     /// plus both keys, equal and of the report's length, exactly when the report has a key.
