@@ -73,7 +73,10 @@ extension NodeProcesses {
                 // keeps listening; the real Bob then gets his block from the same Alice.
                 Thread.sleep(forTimeInterval: 0.5)
                 #expect(listener.process.isRunning, "\(fault): Alice stopped\n\(listener.stdout)\(listener.stderr)")
-                #expect(bob.stdout.contains(expected), "\(fault): \(bob.stdout)")
+                // Alice's notice is unauthenticated and best effort: when she closes with the real
+                // hello still unread behind the forged frame, the kernel resets the connection and
+                // the notice may be lost, so Bob may only see the connection end.
+                #expect(bob.stdout.contains(expected) || bob.stdout.contains("closed the connection"), "\(fault): \(bob.stdout)")
                 proxy.fault = .none
                 let nextBob = try lab.node("bob", ["--connect", "127.0.0.1:\(proxy.port)"], source: "127.0.0.1:\(sourcePort)")
                 #expect(nextBob.wait(within: 60) == 0, "\(fault): the next run failed\n\(nextBob.stdout)\(nextBob.stderr)")

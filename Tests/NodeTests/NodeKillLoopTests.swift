@@ -31,15 +31,20 @@ extension NodeProcesses {
                                                                 lab.path("pki")], in: lab.folder).0 == 0)
             let (source, sourcePort) = try lab.source()
             defer { source.stop() }
-            let nodePort = Int.random(in: 40_000...44_999)
             let kmePort = (alice: Int.random(in: 45_000...49_999), bob: Int.random(in: 50_000...54_999))
-            func node(_ role: String, blocks: Int) throws -> Launched {
-                try lab.node(role, role == "alice" ? ["--listen", "127.0.0.1:\(nodePort)"] : ["--connect", "127.0.0.1:\(nodePort)"],
-                             source: "127.0.0.1:\(sourcePort)",
-                             extra: ["--store", lab.path("\(role).keys"), "--blocks", "\(blocks)", "--rounds", "400000"])
+            // Alice listens on a port the system picks (a fixed one may be taken by some
+            // connection's ephemeral port); Bob connects to the port she reports.
+            func nodes(blocks: Int) throws -> (alice: Launched, bob: Launched) {
+                let flags = ["--blocks", "\(blocks)", "--rounds", "400000"]
+                let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)",
+                                         extra: ["--store", lab.path("alice.keys")] + flags)
+                guard let port = alice.listeningPort() else { throw LabError("alice did not listen: \(alice.stderr)") }
+                let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)",
+                                       extra: ["--store", lab.path("bob.keys")] + flags)
+                return (alice, bob)
             }
             // The stores exist before the KMEs open them: one clean block first.
-            var alice = try node("alice", blocks: 1), bob = try node("bob", blocks: 1)
+            var (alice, bob) = try nodes(blocks: 1)
             try #require(bob.wait(within: 60) == 0, "\(bob.stderr)")
             try #require(alice.wait(within: 20) == 0, "\(alice.stderr)")
             var kmes = (alice: try lab.kme("alice", port: kmePort.alice), bob: try lab.kme("bob", port: kmePort.bob))
@@ -69,8 +74,7 @@ extension NodeProcesses {
             while kills.nodes < 200 {
                 round += 1
                 try #require(round <= 400, "\(kills.nodes) node kills in 400 rounds: the nodes exit before they are killed")
-                alice = try node("alice", blocks: 0)
-                bob = try node("bob", blocks: 0)
+                (alice, bob) = try nodes(blocks: 0)
                 try await Task.sleep(for: .seconds(Double.random(in: 0.1...1.0, using: &rng)))
                 // One node at a random moment, the other a moment later (a survivor exits on
                 // its own when the run breaks, or waits for a connection that never comes).
@@ -94,8 +98,7 @@ extension NodeProcesses {
             while application.isExecuting { try await Task.sleep(for: .milliseconds(10)) }
 
             // One clean run settles a held key and delivers committed ones.
-            alice = try node("alice", blocks: 1)
-            bob = try node("bob", blocks: 1)
+            (alice, bob) = try nodes(blocks: 1)
             #expect(bob.wait(within: 60) == 0, "\(bob.stderr)")
             #expect(alice.wait(within: 20) == 0, "\(alice.stderr)")
             for id in log.waiting { Self.retrieve(id, lab: lab, port: kmePort.bob, log: log) }
