@@ -113,10 +113,10 @@ extension OutputFolder {
         try SecretFiles.rename("\(path)/\(Self.pendingName(number))", to: "\(path)/\(Self.committedName(number))")
     }
 
-    /// The pending key of an earlier run, if any: its block number, key bytes and report.
-    /// A pending key whose block was committed or published already (a run killed between
-    /// the two steps) is removed here.
-    package func pending(keyName: String) throws -> (block: UInt64, key: [UInt8], report: Data)? {
+    /// The block number of the key an earlier run left pending, if any. A pending key whose
+    /// block was committed or published already (a run killed between the two steps) is
+    /// removed here.
+    package func pendingBlock() throws -> UInt64? {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         guard let name = entries.filter({ $0.hasPrefix("pending-") }).sorted().last, let number = UInt64(name.dropFirst(8)) else {
             return nil
@@ -125,8 +125,7 @@ extension OutputFolder {
             try discardPending(number)
             return nil
         }
-        let staged = try readStaged(name, keyName: keyName)
-        return (number, staged.key, staged.report)
+        return number
     }
 
     /// The numbers of the committed keys, ascending.
@@ -137,19 +136,14 @@ extension OutputFolder {
 
     /// A committed key's bytes, its report and their checksum (empty when the file is missing).
     package func committed(_ number: UInt64, keyName: String) throws -> (key: [UInt8], report: Data, checksum: [UInt8]) {
-        let name = Self.committedName(number)
-        let staged = try readStaged(name, keyName: keyName)
-        let checksum = FileManager.default.contents(atPath: "\(path)/\(name)/\(Self.checksumName)").map { Array($0) } ?? []
-        return (staged.key, staged.report, checksum)
-    }
-
-    private func readStaged(_ name: String, keyName: String) throws -> (key: [UInt8], report: Data) {
-        guard let key = FileManager.default.contents(atPath: "\(path)/\(name)/\(keyName)"),
-              let report = FileManager.default.contents(atPath: "\(path)/\(name)/report.json") else {
-            throw CLIError.failure("\(path)/\(name) is incomplete, so its key cannot be delivered: a damaged journal. "
+        let folder = "\(path)/\(Self.committedName(number))"
+        guard let key = FileManager.default.contents(atPath: "\(folder)/\(keyName)"),
+              let report = FileManager.default.contents(atPath: "\(folder)/report.json") else {
+            throw CLIError.failure("\(folder) is incomplete, so its key cannot be delivered: a damaged journal. "
                                    + "The other site may hold this block; compare both sites' stores before moving it away.")
         }
-        return (Array(key), report)
+        let checksum = FileManager.default.contents(atPath: "\(folder)/\(Self.checksumName)").map { Array($0) } ?? []
+        return (Array(key), report, checksum)
     }
 
     /// Overwrites a pending key with zeros and removes it.
@@ -169,10 +163,6 @@ extension OutputFolder {
     /// to be delivered on restart — then overwrites and removes it (``recover()`` finishes the
     /// job after a kill).
     private func discardStaged(_ name: String) throws {
-        let folder = "\(path)/\(name)"
-        let doomed = "\(path)/\(SecretFiles.temporaryPrefix)discard-\(name)"
-        try SecretFiles.rename(folder, to: doomed)
-        SecretFiles.destroyTree(doomed)
-        SecretFiles.syncFolder(path)
+        try destroyOutOfSight("\(path)/\(name)", as: "discard-\(name)")
     }
 }

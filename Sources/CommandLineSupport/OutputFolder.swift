@@ -141,9 +141,16 @@ package struct OutputFolder {
         }
         // Out of sight with one rename before its manifest goes, so a kill during the removal
         // leaves a temporary folder that the next open destroys, not a commit without manifest.
-        let done = "\(path)/\(SecretFiles.temporaryPrefix)done-commit-\(getpid())"
-        try SecretFiles.rename(commit, to: done)
-        SecretFiles.destroyTree(done)
+        try destroyOutOfSight(commit, as: "done-commit-\(getpid())")
+    }
+
+    /// Renames `folder` (inside this folder) to a temporary name with one flushed rename, then
+    /// overwrites and removes it: a kill half-way leaves a temporary entry, which ``recover()``
+    /// destroys when the folder is next opened, never a half-removed folder under its name.
+    package func destroyOutOfSight(_ folder: String, as temporaryName: String) throws {
+        let doomed = "\(path)/\(SecretFiles.temporaryPrefix)\(temporaryName)"
+        try SecretFiles.rename(folder, to: doomed)
+        SecretFiles.destroyTree(doomed)
         SecretFiles.syncFolder(path)
     }
 

@@ -6,13 +6,13 @@ import Darwin
 
 /// A file written through a buffer into a temporary name, moved into place only by
 /// ``close()``: a failed or abandoned write never leaves a partial file at the target.
-final class BufferedFileOutput {
-    let path: String
+package final class BufferedFileOutput {
+    package let path: String
     private let temporaryPath: String
     private var file: UnsafeMutablePointer<FILE>?
-    var buffer: [UInt8] = []
+    package var buffer: [UInt8] = []
 
-    init(path: String) throws(RecordError) {
+    package init(path: String) throws(RecordError) {
         self.path = path
         temporaryPath = path + ".partial"
         // Records hold each lab's outputs, from which the raw key is taken: private (0600) from
@@ -27,11 +27,11 @@ final class BufferedFileOutput {
     }
 
     /// Writes the buffer out once it holds a megabyte.
-    func flushIfFull() throws(RecordError) {
+    package func flushIfFull() throws(RecordError) {
         if buffer.count >= 1 << 20 { try flush() }
     }
 
-    func flush() throws(RecordError) {
+    package func flush() throws(RecordError) {
         guard let file else { return }
         let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         guard written == buffer.count else {
@@ -41,7 +41,7 @@ final class BufferedFileOutput {
     }
 
     /// Flushes, closes and moves the file into place.
-    func close() throws(RecordError) {
+    package func close() throws(RecordError) {
         try flush()
         guard let handle = file else { return }
         file = nil
@@ -52,7 +52,7 @@ final class BufferedFileOutput {
     }
 
     /// Abandons the file.
-    func discard() {
+    package func discard() {
         if let handle = file { fclose(handle) }
         file = nil
         unlink(temporaryPath)

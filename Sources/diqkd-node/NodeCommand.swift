@@ -128,7 +128,7 @@ struct NodeCommand: ParsableCommand {
                 throw CLIError.aborted("block \(block): \(error.description); no key written.")
             }
             log("block \(block): connected to \(connection.peer)")
-            let held = try folder.pending(keyName: keyName)?.block
+            let held = try folder.pendingBlock()
             let progress = ProgressReporter()
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
                                        block: try nextBlock(folder), held: held, journal: journal, measurements: measurements,
