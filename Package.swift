@@ -42,6 +42,8 @@ let package = Package(
         // The key management entity: HTTP server, mutual TLS; logs without key bits.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The HTTP request and response parts of Hummingbird's pipeline (NIOHTTPTypes).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -76,7 +78,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "Wire", dependencies: ["Protocol", "Hashing", "Reconciliation", "SecurityBounds"]),
+        .target(name: "Wire", dependencies: ["Protocol", "Hashing", "Reconciliation", "SecurityBounds", "KeyPool"]),
         .executableTarget(
             name: "diqkd",
             dependencies: [
@@ -123,8 +125,12 @@ let package = Package(
                 "KeyStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // The HTTP parts a connection's guard sees (already in Hummingbird's graph).
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -158,7 +164,7 @@ let package = Package(
         .testTarget(name: "LinearProgrammingTests", dependencies: ["LinearProgramming", "Randomness"]),
         .testTarget(name: "ReconciliationTests", dependencies: ["Reconciliation", "Randomness"]),
         .testTarget(name: "ProtocolTests", dependencies: ["Protocol", "Simulation", "SecurityBounds", "Hashing", "NonSignaling", "Reconciliation"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Protocol", "Hashing", "Reconciliation", "SecurityBounds", "Randomness", "KeyPool"]),
         .testTarget(name: "CLITests", dependencies: ["diqkd", "SecurityBounds"]),
         // Process-level tests of the networked commands: nodes, a source and a man in the middle.
         // The key management entity: the router in memory, and two KMEs on loopback with mutual

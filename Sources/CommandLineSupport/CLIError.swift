@@ -9,6 +9,9 @@ package struct CLIError: Error {
     package static func usage(_ message: String) -> CLIError { CLIError(code: 2, message: message) }
     package static func aborted(_ message: String) -> CLIError { CLIError(code: 3, message: message) }
     package static func failure(_ message: String) -> CLIError { CLIError(code: 1, message: message) }
+    /// A security event (the key pools of two nodes have diverged, a node had to follow its
+    /// peer's pool repeatedly): exit 4, distinct from a routine failure.
+    package static func securityEvent(_ message: String) -> CLIError { CLIError(code: 4, message: message) }
 }
 
 /// Joins `--flag -30,0` into `--flag=-30,0`, so that negative numbers (angles, lists) can be

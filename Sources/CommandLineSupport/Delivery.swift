@@ -5,15 +5,21 @@ import SecurityBounds
 
 /// Writes a run's keys and report and chooses the exit: shared by every command that runs the
 /// protocol.
-package func deliver(_ result: ProtocolRun.Result, to folder: OutputFolder, json: Bool) throws {
-    try deliver(alice: result.alice, bob: result.bob, report: result.report, to: folder, json: json)
+/// - Parameter simulation: whether the measurements were simulated (``ProtocolReport/simulation``).
+package func deliver(_ result: ProtocolRun.Result, simulation: Bool, to folder: OutputFolder, json: Bool) throws {
+    try deliver(alice: result.alice, bob: result.bob, report: result.report, simulation: simulation, to: folder, json: json)
 }
+
+/// The console line that marks a key from simulated measurements.
+package let simulatedKeyWarning = "SIMULATED measurements: this key is for testing only and is NOT secret (the simulator saw and "
+    + "could have set every output); stores refuse it unless --allow-simulated-keys is given"
 
 /// - Parameter supplement: sections a command adds to the report (recorded data's `import` and
 ///   field statistics), and lines for its summary.
 package func deliver(alice: PartyOutcome, bob: PartyOutcome, report: ProtocolReport, supplement: ReportSupplement? = nil,
-                     to folder: OutputFolder, json: Bool) throws {
+                     simulation: Bool, to folder: OutputFolder, json: Bool) throws {
     var report = report
+    report.simulation = simulation
     var keys: (SecretBits, SecretBits)?
     if case .key(let aliceKey) = alice, case .key(let bobKey) = bob, !report.aborted {
         if aliceKey == bobKey {
@@ -50,6 +56,7 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder, extra:
     for warning in report.warnings {
         FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
     }
+    if report.simulation == true && !report.aborted { print(simulatedKeyWarning) }
     if report.syndromeBits > 0 {
         let efficiency = report.achievedEfficiency.map { ", f = \(formatted($0, digits: 3))" } ?? ""
         print("reconciliation: \(grouped(report.syndromeBits)) syndrome bits\(efficiency); verification: \(report.verificationBits) bits")

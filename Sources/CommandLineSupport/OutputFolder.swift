@@ -41,11 +41,8 @@ package struct OutputFolder {
         if let folder = isFolder(path) {
             guard folder else { throw CLIError.usage("\(flag) \(path) exists and is not a folder.") }
         } else {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw CLIError.usage("\(flag) \(path): cannot create the folder (\(error.localizedDescription)).")
+            do { try SecretFiles.makePrivateFolder(path) } catch {
+                throw CLIError.usage("\(flag) \(path): cannot create the folder (\((error as? CLIError)?.message ?? "\(error)")).")
             }
         }
         guard access(path, W_OK | X_OK) == 0 else { throw CLIError.usage("\(flag) \(path) is not writable.") }
@@ -133,7 +130,8 @@ package struct OutputFolder {
         for name in Self.resultNames where fm.fileExists(atPath: "\(path)/\(name)") {
             guard !names.contains(name) || fm.fileExists(atPath: "\(commit)/\(name)") else { continue }
             let target = "\(path)/\(earlier.isEmpty ? "earlier/unnamed-\(getpid())" : earlier)"
-            try fm.createDirectory(atPath: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try SecretFiles.makePrivateFolder("\(path)/earlier")
+            try SecretFiles.makePrivateFolder(target)
             try SecretFiles.rename("\(path)/\(name)", to: "\(target)/\(name)")
         }
         for name in Self.resultNames where names.contains(name) && fm.fileExists(atPath: "\(commit)/\(name)") {

@@ -36,6 +36,28 @@ package enum SecretFiles {
         }
     }
 
+    /// Creates the folder `path`, and any missing folders above it, each with mode 0700 in
+    /// the one `mkdir` call that creates it, so that no folder is ever visible with a wider
+    /// mode (Foundation's `createDirectory(attributes:)` creates with the umask and changes the
+    /// mode afterwards: a kill in between leaves an open folder). A folder that exists already
+    /// is kept as it is, except that the last one is narrowed to 0700 when it is wider.
+    /// - Throws: `CLIError.failure` naming the folder that could not be made.
+    package static func makePrivateFolder(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw CLIError.failure("\(path) exists and is not a folder") }
+            if info.st_mode & 0o077 != 0 && info.st_uid == geteuid() { _ = chmod(path, 0o700) }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != path && parent != "/" {
+            var parentInfo = stat()
+            if stat(parent, &parentInfo) != 0 { try makePrivateFolder(parent) }
+        }
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else { throw failure("cannot create", path) }
+        syncFolder(of: path)
+    }
+
     /// Renames `from` to `to` (atomically replacing `to`) and flushes the folder of `to`.
     package static func rename(_ from: String, to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw failure("cannot move \(from) to", to) }

@@ -35,6 +35,11 @@ public final class KeyPool {
     public var remaining: UInt64 { capacity - position }
     /// The block number of the last refill (0: none), see ``refill(_:block:)``.
     public private(set) var lastRefillBlock: UInt64
+    /// The chain of refills so far (``PoolState``).
+    public private(set) var refillChain: UInt64
+
+    /// What a node's hello says of this pool, so that the peer can tell a diverged pool.
+    public var state: PoolState { PoolState(capacity: capacity, lastRefillBlock: lastRefillBlock, refillChain: refillChain) }
 
     private var file: PoolFile?
 
@@ -49,6 +54,7 @@ public final class KeyPool {
         capacity = header.capacity
         position = header.position
         lastRefillBlock = header.lastRefillBlock
+        refillChain = header.refillChain
     }
 
     deinit { close() }
@@ -108,7 +114,8 @@ public final class KeyPool {
     }
 
     private func writeHeader(_ file: PoolFile) throws(KeyPoolError) {
-        try file.write(PoolHeader(id: id, capacity: capacity, position: position, lastRefillBlock: lastRefillBlock).encoded(), at: 0)
+        try file.write(PoolHeader(id: id, capacity: capacity, position: position, lastRefillBlock: lastRefillBlock,
+                                   refillChain: refillChain).encoded(), at: 0)
         try file.sync()
     }
 
@@ -188,11 +195,12 @@ public final class KeyPool {
     /// - Parameters:
     ///   - bytes: a positive multiple of 16 bytes, the same on both sides of the pair.
     ///   - block: the block the bytes come from, ≥ 1; blocks refill in increasing order.
+    ///   - session: the public session ID of the run that made the key, for the refill chain.
     /// - Returns: false, changing nothing, when a refill from `block` (or a later block) is
     ///   recorded already.
     /// - Throws: `.invalidArgument` (size, block 0, or beyond `maximumByteCount`), `.io`.
     @discardableResult
-    public func refill(_ bytes: [UInt8], block: UInt64) throws(KeyPoolError) -> Bool {
+    public func refill(_ bytes: [UInt8], block: UInt64, session: [UInt8] = []) throws(KeyPoolError) -> Bool {
         let file = try openFile()
         let count = UInt64(bytes.count)
         guard count > 0, count % Self.granule == 0 else {
@@ -205,8 +213,10 @@ public final class KeyPool {
         }
         try file.write(bytes, at: UInt64(PoolHeader.byteCount) + capacity)
         try file.sync()
-        capacity += count
-        lastRefillBlock = block
+        let next = state.refilled(block: block, session: session, bytes: count)
+        capacity = next.capacity
+        lastRefillBlock = next.lastRefillBlock
+        refillChain = next.refillChain
         try writeHeader(file)
         return true
     }

@@ -81,6 +81,8 @@ public struct PreparedBlock: Sendable {
     /// The key in ``KeyChunks/size``-byte chunks, the last one shorter, with the ID key's
     /// bytes zeroed (the ID key is stored apart) (secret).
     public let chunks: [[UInt8]]
+    /// ``StoredBlock/simulated``.
+    public let simulated: Bool
 
     /// - Throws: ``KeyStoreError/Code/invalidRequest`` for a block number outside
     ///   1 ..< 2²⁴, or a key of 32 bytes or fewer (nothing to deliver) or over 2²⁸ bytes.
@@ -93,6 +95,7 @@ public struct PreparedBlock: Sendable {
         }
         number = UInt32(block.number)
         session = block.session
+        simulated = block.simulated
         length = block.key.count
         idKey = IDKey(block.key[0..<KeyRange.idKeyBytes])
         fingerprint = idKey.fingerprint(of: block)

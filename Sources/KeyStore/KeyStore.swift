@@ -9,11 +9,16 @@ public struct StoredBlock: Sendable, Hashable {
     public let session: String
     /// The key, whole bytes (bits beyond the last whole byte are dropped), secret.
     public let key: [UInt8]
+    /// Whether the key came from simulated measurements (`diqkd source`, `simulate`): never
+    /// secret, stored only when the operator allowed it (`--allow-simulated-keys`), and counted
+    /// by ``KeyStoreStatus/simulatedBlocks`` for as long as the store exists.
+    public let simulated: Bool
 
-    public init(number: UInt64, session: String, key: [UInt8]) {
+    public init(number: UInt64, session: String, key: [UInt8], simulated: Bool = false) {
         self.number = number
         self.session = session
         self.key = key
+        self.simulated = simulated
     }
 }
 
@@ -36,11 +41,15 @@ public struct KeyStoreStatus: Sendable, Codable, Hashable {
     public let storedKeyBits: Int
     /// The highest block number stored so far (0: none).
     public let lastBlock: UInt64
+    /// Blocks ever added from simulated measurements (``StoredBlock/simulated``): keys that
+    /// are not secret. Non-zero means this store served test keys.
+    public let simulatedBlocks: Int
 
-    public init(blocks: Int, storedKeyBits: Int, lastBlock: UInt64) {
+    public init(blocks: Int, storedKeyBits: Int, lastBlock: UInt64, simulatedBlocks: Int = 0) {
         self.blocks = blocks
         self.storedKeyBits = storedKeyBits
         self.lastBlock = lastBlock
+        self.simulatedBlocks = simulatedBlocks
     }
 }
 
@@ -84,11 +93,13 @@ public struct KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible
 public protocol KeyStore: Sendable {
     /// Adds a block. Adding the same block again (same number, session and key) is a no-op,
     /// also after some or all of its bytes were delivered.
+    /// - Returns: whether the block was added (false: it was stored already).
     /// - Throws: ``KeyStoreError/Code/conflict`` for another session or key under a stored
     ///   number; ``KeyStoreError/Code/invalidRequest`` for a number outside 1 ..< 2²⁴ or a key
     ///   of 32 bytes or fewer, or over 2²⁸ bytes (``PreparedBlock``);
     ///   ``KeyStoreError/Code/storage``.
-    func add(_ block: StoredBlock) async throws(KeyStoreError)
+    @discardableResult
+    func add(_ block: StoredBlock) async throws(KeyStoreError) -> Bool
 
     /// Master side: `count` keys of `bytes` bytes each, carved in order off the oldest blocks
     /// with room (``carve(count:bytes:from:)``), overwritten in the store in the same

@@ -83,9 +83,10 @@ public final class PostgresKeyStore: KeyStore {
         )
     }
 
-    public func add(_ block: StoredBlock) async throws(KeyStoreError) {
+    @discardableResult
+    public func add(_ block: StoredBlock) async throws(KeyStoreError) -> Bool {
         let prepared = try PreparedBlock(block)
-        try await transaction { [tables, logger] connection in try await tables.add(prepared, connection, logger) }
+        return try await transaction { [tables, logger] connection in try await tables.add(prepared, connection, logger) }
     }
 
     public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {

@@ -12,6 +12,7 @@ struct PostgresSchema: Sendable {
     let chunks: String
     let delivered: String
     let retired: String
+    let simulated: String
     let quoted: String
 
     /// Nil unless `name` is a plain identifier, so that it can be spliced into statements.
@@ -25,6 +26,7 @@ struct PostgresSchema: Sendable {
         chunks = "\(quoted).chunks"
         delivered = "\(quoted).delivered"
         retired = "\(quoted).retired"
+        simulated = "\(quoted).simulated_blocks"
     }
 
     func create(_ c: PostgresConnection, _ log: Logger) async throws {
@@ -48,6 +50,7 @@ struct PostgresSchema: Sendable {
             CREATE TABLE IF NOT EXISTS \(unescaped: retired) (
                 number BIGINT PRIMARY KEY, session TEXT NOT NULL, id_key BYTEA NOT NULL, fingerprint BYTEA NOT NULL)
             """, logger: log)
+        try await c.query("CREATE TABLE IF NOT EXISTS \(unescaped: simulated) (number BIGINT PRIMARY KEY)", logger: log)
         // Set, under the block's row lock, by every retrieve that records a range of the block:
         // the one-block fast path (issueOneBlock) leaves such blocks to the general path. Stores
         // made before the column existed get it from their delivered ranges.
@@ -141,7 +144,7 @@ struct PostgresSchema: Sendable {
         return nil
     }
 
-    func add(_ block: PreparedBlock, _ c: PostgresConnection, _ log: Logger) async throws {
+    func add(_ block: PreparedBlock, _ c: PostgresConnection, _ log: Logger) async throws -> Bool {
         let number = Int64(block.number)
         for table in [blocks, retired] {
             for try await stored in try await c.query("SELECT fingerprint FROM \(unescaped: table) WHERE number = \(number)", logger: log)
@@ -150,7 +153,7 @@ struct PostgresSchema: Sendable {
                 guard constantTimeEqual(Array(stored.readableBytesView), block.fingerprint) else {
                     throw KeyStoreError(.conflict, "block \(block.number) is stored with another session or key.")
                 }
-                return
+                return false
             }
         }
         try await c.query("""
@@ -164,6 +167,10 @@ struct PostgresSchema: Sendable {
                 logger: log
             )
         }
+        if block.simulated {
+            try await c.query("INSERT INTO \(unescaped: simulated) (number) VALUES (\(number)) ON CONFLICT DO NOTHING", logger: log)
+        }
+        return true
     }
 
     /// How many blocks ``issue(count:bytes:_:_:)`` claims one by one before it waits for all.
@@ -287,10 +294,12 @@ struct PostgresSchema: Sendable {
                    (SELECT coalesce(sum(length - cursor), 0)::BIGINT FROM \(unescaped: blocks)),
                    (SELECT coalesce(sum(end_byte - first_byte), 0)::BIGINT FROM \(unescaped: delivered)),
                    greatest((SELECT coalesce(max(number), 0) FROM \(unescaped: blocks)),
-                            (SELECT coalesce(max(number), 0) FROM \(unescaped: retired)))
+                            (SELECT coalesce(max(number), 0) FROM \(unescaped: retired))),
+                   (SELECT count(*) FROM \(unescaped: simulated))
             """, logger: log)
-        for try await (count, open, given, last) in rows.decode((Int64, Int64, Int64, Int64).self) {
-            return KeyStoreStatus(blocks: Int(count), storedKeyBits: 8 * Int(open - given), lastBlock: UInt64(last))
+        for try await (count, open, given, last, simulatedCount) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) {
+            return KeyStoreStatus(blocks: Int(count), storedKeyBits: 8 * Int(open - given), lastBlock: UInt64(last),
+                                  simulatedBlocks: Int(simulatedCount))
         }
         return KeyStoreStatus(blocks: 0, storedKeyBits: 0, lastBlock: 0)
     }

@@ -55,9 +55,10 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    public func add(_ block: StoredBlock) async throws(KeyStoreError) {
+    @discardableResult
+    public func add(_ block: StoredBlock) async throws(KeyStoreError) -> Bool {
         let prepared = try PreparedBlock(block)
-        try await transaction(checkpoint: false) { db in try SQLiteSchema.add(prepared, db) }
+        return try await transaction(checkpoint: false) { db in try SQLiteSchema.add(prepared, db) }
     }
 
     public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {

@@ -30,16 +30,18 @@ enum SQLiteSchema {
                 session TEXT NOT NULL,
                 id_key BLOB NOT NULL,
                 fingerprint BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS simulated_blocks (
+                number INTEGER PRIMARY KEY);
             """)
     }
 
-    static func add(_ block: PreparedBlock, _ db: Database) throws {
+    static func add(_ block: PreparedBlock, _ db: Database) throws -> Bool {
         for table in ["blocks", "retired"] {
             if let stored = try Data.fetchOne(db, sql: "SELECT fingerprint FROM \(table) WHERE number = ?", arguments: [block.number]) {
                 guard constantTimeEqual([UInt8](stored), block.fingerprint) else {
                     throw KeyStoreError(.conflict, "block \(block.number) is stored with another session or key.")
                 }
-                return
+                return false
             }
         }
         try db.execute(
@@ -49,6 +51,8 @@ enum SQLiteSchema {
         for (index, chunk) in block.chunks.enumerated() {
             try db.execute(sql: "INSERT INTO chunks (block, idx, bytes) VALUES (?, ?, ?)", arguments: [block.number, index, Data(chunk)])
         }
+        if block.simulated { try db.execute(sql: "INSERT OR IGNORE INTO simulated_blocks (number) VALUES (?)", arguments: [block.number]) }
+        return true
     }
 
     static func issue(count: Int, bytes: Int, _ db: Database) throws -> [DeliveredKey] {
@@ -126,7 +130,8 @@ enum SQLiteSchema {
         let last = try Int64.fetchOne(db, sql: """
             SELECT max(coalesce((SELECT max(number) FROM blocks), 0), coalesce((SELECT max(number) FROM retired), 0))
             """) ?? 0
-        return KeyStoreStatus(blocks: blocks, storedKeyBits: 8 * (open - delivered), lastBlock: UInt64(last))
+        let simulated = try Int.fetchOne(db, sql: "SELECT count(*) FROM simulated_blocks") ?? 0
+        return KeyStoreStatus(blocks: blocks, storedKeyBits: 8 * (open - delivered), lastBlock: UInt64(last), simulatedBlocks: simulated)
     }
 
     private static func loadChunks(_ number: UInt32, _ indices: ClosedRange<Int>, _ db: Database) throws -> [Int: [UInt8]] {

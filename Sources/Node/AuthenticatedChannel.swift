@@ -11,7 +11,13 @@ import Wire
 /// the check that failed.
 public struct NodeFailure: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Whether the failure is a security event — diverged pools, a pool followed ahead
+    /// repeatedly — rather than a routine failure: the node logs it as such and exits 4.
+    public let securityEvent: Bool
+    public init(_ description: String, securityEvent: Bool = false) {
+        self.description = description
+        self.securityEvent = securityEvent
+    }
 }
 
 /// The public channel of one run between two nodes, authenticated with Wegman–Carter tags
@@ -74,23 +80,17 @@ public struct AuthenticatedChannel {
         if header.type == .abort, header.poolPosition > position * 8 {
             try followNotice(frame, header: header, pool: pool)
         }
+        if header.type == .abort, header.poolPosition == position * 8, frame.suffix(FrameHeader.tagByteCount).allSatisfy({ $0 == 0 }) {
+            // The listener refused the hello before spending anything (a configuration that
+            // differs, a tag that failed): it could not authenticate its words.
+            let reason = Self.abortReason(frame) ?? "no reason given"
+            throw NodeFailure("\(peerName) refused this node's hello: \(reason) (an unauthenticated notice)")
+        }
         guard header.poolPosition == position * 8 else {
             throw NodeFailure("\(peerName)'s answer names pool bit \(header.poolPosition), not this run's \(position * 8)")
         }
-        let reason: String? = header.type != .abort ? nil : {
-            if case .message(.abort(let reason)) = try? frame.withUnsafeBytes({ raw throws(WireError) in
-                try WireCodec.decodeFrame(raw, limits: .hello).payload
-            }) { return reason }
-            return nil
-        }()
-        do {
-            try authenticate(frame, header: header, what: header.type == .hello ? "the peer's hello" : "\(peerName)'s answer")
-        } catch {
-            if let reason, frame.suffix(FrameHeader.tagByteCount).allSatisfy({ $0 == 0 }) {
-                throw NodeFailure("\(peerName) refused this node's hello: \(reason) (an unauthenticated notice)")
-            }
-            throw error
-        }
+        let reason: String? = header.type != .abort ? nil : Self.abortReason(frame)
+        try authenticate(frame, header: header, what: header.type == .hello ? "the peer's hello" : "\(peerName)'s answer")
         if let reason {
             // The peer refused this node's hello; its reason is authenticated.
             throw NodeFailure("\(peerName) ended the run: \(reason)")
@@ -99,33 +99,77 @@ public struct AuthenticatedChannel {
         return try helloPayload(frame, header: header)
     }
 
-    /// A listening node whose pool is ahead of this one's answers with an unauthenticated
-    /// notice of its position (it cannot authenticate anything at a position this node has not
-    /// reached without spending key on an unauthenticated request). Following it can only burn
-    /// bytes, never reuse any, so this node skips there within the pool's skip window — a
-    /// forged notice costs at most that many reservations, once per run this node opens — and
-    /// ends the run; the next one starts in step.
+    private static func abortReason(_ frame: [UInt8]) -> String? {
+        if case .message(.abort(let reason)) = try? frame.withUnsafeBytes({ raw throws(WireError) in
+            try WireCodec.decodeFrame(raw, limits: .hello).payload
+        }) { return reason }
+        return nil
+    }
+
+    /// The pad slot of pool notices: the last sequence number of the listener's direction,
+    /// which no run frame uses (``send(_:)`` stops one short of it).
+    static let noticeSequence = UInt32(AuthenticationKeys.tagsPerDirection - 1)
+
+    /// The bytes a pool notice's tag covers: a fixed label and the position, nothing the sender
+    /// of a hello could choose. However often a notice for one position is sent, its pad covers
+    /// the same bytes, so repeating it reveals nothing new about the hash key.
+    static func noticeBytes(position: UInt64) -> [UInt8] {
+        Array("diqkd pool notice".utf8) + (0..<8).map { UInt8(truncatingIfNeeded: position >> (8 * UInt64($0))) }
+    }
+
+    /// A listening node whose pool is ahead of this one's answers with a notice of its position
+    /// (`abort` at that position, sequence 0), tagged with the notice pad of its reservation
+    /// *at that position* (``noticeSequence``), which it peeks at without spending: a stranger
+    /// cannot make it spend key. This node checks that tag by peeking at the same bytes: a
+    /// forged or altered notice fails and costs nothing beyond this run's own reservation; an
+    /// authentic one is followed — the bytes up to and including that reservation are burned,
+    /// since its notice pad has been used — and the run ends; the next one starts in step.
+    /// Following one is a security event to the caller (a pool behind its peer means a lost
+    /// reservation, roles swapped after a lost hello, or a copy of this pool used elsewhere).
     private mutating func followNotice(_ frame: [UInt8], header: FrameHeader, pool: KeyPool) throws(NodeFailure) -> Never {
         let target = header.poolPosition / 8
         guard header.poolPosition % (8 * KeyPool.granule) == 0 else {
-            throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), not a reservation boundary")
+            throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), not a reservation boundary; ignored")
+        }
+        let notice = Self.noticeBytes(position: target)
+        let authentic: Bool
+        do {
+            let keys = try AuthenticationKeys(reservation: try pool.peek(bytes: AuthenticationKeys.byteCount, at: target))
+            authentic = notice.withUnsafeBytes { bytes in
+                frame.suffix(FrameHeader.tagByteCount).withUnsafeBytes { tag in
+                    keys.verify(bytes, tag: tag, direction: peerDirection.rawValue, sequence: Self.noticeSequence)
+                }
+            }
+        } catch {
+            throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), which this pool cannot check "
+                              + "(\(error)); ignored, nothing skipped")
+        }
+        epsilonAuthentication += PolynomialHash.forgeryBound(byteCount: notice.count)
+        guard authentic else {
+            throw NodeFailure("a notice that \(peerName)'s pool is at bit \(header.poolPosition) failed authentication: forged or "
+                              + "altered; ignored, nothing skipped")
         }
         do {
-            let burn = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: target, window: KeyPool.skipWindow)
+            let burn = try pool.reserve(bytes: AuthenticationKeys.byteCount, at: target, window: nil)
             burn.wipe()
         } catch {
-            throw NodeFailure("\(peerName) says its pool is at bit \(header.poolPosition), ahead of this node's; it cannot be followed: \(error.description)")
+            throw NodeFailure("\(peerName) says (authenticated) its pool is at bit \(header.poolPosition), ahead of this node's; "
+                              + "it cannot be followed: \(error.description)", securityEvent: true)
         }
-        throw NodeFailure("the key pools were out of step: \(peerName) says its pool is at bit \(header.poolPosition), ahead of this node's "
-                          + "(an unauthenticated notice); this node skipped past it, so the next run starts in step")
+        throw NodeFailure("the key pools were out of step: \(peerName) says (authenticated) its pool is at bit \(header.poolPosition), "
+                          + "ahead of this node's; this node skipped past it, so the next run starts in step", securityEvent: true)
     }
 
     /// Answers a run opened by the peer: reads its hello, checks its tag against the pool bytes
     /// at the position it names — consuming nothing if the check fails — then reserves those
     /// bytes (skipping ahead to them if the peer is ahead) and answers with this node's hello.
-    /// - Parameter helloTimeout: seconds to wait for the hello (an honest peer sends it at once).
+    /// - Parameters:
+    ///   - helloTimeout: seconds to wait for the hello (an honest peer sends it at once).
+    ///   - check: decides on the authentic hello before any pool byte is spent here: a reason
+    ///     to refuse it goes to the peer in an unauthenticated notice, and nothing is reserved.
     /// - Returns: the peer's hello.
-    mutating func accept(pool: KeyPool, hello: Hello, helloTimeout: Double) throws(NodeFailure) -> Hello {
+    mutating func accept(pool: KeyPool, hello: Hello, helloTimeout: Double,
+                         check: (Hello) -> NodeFailure? = { _ in nil }) throws(NodeFailure) -> Hello {
         let frame = try receiveFrame(expecting: "the peer's hello", timeout: helloTimeout)
         let header = try self.header(of: frame, what: "the peer's hello")
         guard header.type == .hello, header.direction == peerDirection, header.sequence == 0 else {
@@ -138,8 +182,8 @@ public struct AuthenticatedChannel {
         let peerPosition = header.poolPosition / 8
         if peerPosition < pool.position {
             // The peer is behind: those bytes are spent here. Tell it this pool's position,
-            // unauthenticated (see `followNotice`), spending nothing.
-            sendNotice("this node's pool is at bit \(pool.position * 8)", position: pool.position)
+            // under the notice pad at that position (see `followNotice`), spending nothing.
+            sendPoolNotice(pool: pool)
             throw NodeFailure("the key pools were out of step: \(peerName)'s hello uses pool bit \(header.poolPosition), already "
                               + "consumed here (this node is at bit \(pool.position * 8)); this node told the peer its position, so "
                               + "the next run starts in step")
@@ -156,12 +200,36 @@ public struct AuthenticatedChannel {
             sendNotice(error.description, position: peerPosition)
             throw error
         }
-        // Authentic: now spend the bytes, skipping to the peer's position however far it is.
+        let peer = try helloPayload(frame, header: header)
+        if let refusal = check(peer) {
+            keys = nil
+            sendNotice(refusal.description, position: peerPosition)
+            throw refusal
+        }
+        // Authentic and acceptable: now spend the bytes, skipping to the peer's position however far it is.
         try reserve(pool: pool, at: peerPosition, window: nil)
         received = 1
-        let peer = try helloPayload(frame, header: header)
         try sendHello(hello)
         return peer
+    }
+
+    /// Sends the notice that this pool is ahead: an `abort` at the pool's position whose tag is
+    /// the notice pad's over ``noticeBytes(position:)``. Spends nothing; a pool too short to
+    /// peek at sends a zero tag, which the peer ignores.
+    private func sendPoolNotice(pool: KeyPool) {
+        let position = pool.position
+        var notice = WireCodec.frame(.message(.abort(reason: "this node's pool is at bit \(position * 8)")),
+                                     direction: ownDirection, session: session, poolPosition: position * 8, sequence: 0)
+        var tag = [UInt8](repeating: 0, count: FrameHeader.tagByteCount)
+        if let bytes = try? pool.peek(bytes: AuthenticationKeys.byteCount, at: position),
+           let keys = try? AuthenticationKeys(reservation: bytes),
+           let made = try? Self.noticeBytes(position: position).withUnsafeBytes({ raw throws(AuthenticationError) in
+               try keys.tag(raw, direction: ownDirection.rawValue, sequence: Self.noticeSequence)
+           }) {
+            tag = made
+        }
+        notice.replaceSubrange((notice.count - FrameHeader.tagByteCount)..., with: tag)
+        try? connection.send(notice)
     }
 
     /// Sends an unauthenticated `abort` (zero tag) at pool byte `position`: a refusal the peer
@@ -210,8 +278,8 @@ public struct AuthenticatedChannel {
     /// Sends one message or hello, tagged with the next one-time pad of this direction.
     mutating func send(_ payload: FramePayload) throws(NodeFailure) {
         guard let keys else { throw NodeFailure("internal: no keys reserved before sending") }
-        guard sent < UInt32(AuthenticationKeys.tagsPerDirection) else {
-            throw NodeFailure("the run needs more than \(AuthenticationKeys.tagsPerDirection) frames from \(role.rawValue), its authentication budget")
+        guard sent < Self.noticeSequence else {
+            throw NodeFailure("the run needs more than \(Self.noticeSequence) frames from \(role.rawValue), its authentication budget")
         }
         var frame = WireCodec.frame(payload, direction: ownDirection, session: session, poolPosition: position * 8, sequence: sent)
         let body = frame.count - FrameHeader.tagByteCount
@@ -306,7 +374,7 @@ public struct AuthenticatedChannel {
     /// sequence number; counts its forgery probability.
     private mutating func authenticate(_ frame: [UInt8], header: FrameHeader, what: String) throws(NodeFailure) {
         guard let keys else { throw NodeFailure("internal: no keys reserved before checking a tag") }
-        guard header.sequence < UInt32(AuthenticationKeys.tagsPerDirection) else {
+        guard header.sequence < Self.noticeSequence else {
             throw NodeFailure("\(what): sequence number \(header.sequence) beyond the run's authentication budget")
         }
         let body = frame.count - FrameHeader.tagByteCount
@@ -339,7 +407,7 @@ public struct AuthenticatedChannel {
     /// Sends an authenticated abort, if the connection still works, so the peer stops with
     /// this node's reason rather than a timeout.
     mutating func abort(_ reason: String) {
-        guard keys != nil, sent < UInt32(AuthenticationKeys.tagsPerDirection) else { return }
+        guard keys != nil, sent < Self.noticeSequence else { return }
         try? send(.message(.abort(reason: reason)))
     }
 

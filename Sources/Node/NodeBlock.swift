@@ -15,6 +15,30 @@ public enum NodeMeasurements: Sendable {
     case recorded(RecordedRounds)
 }
 
+extension NodeMeasurements {
+    /// What the hello says of these measurements.
+    public var kind: Hello.Measurements {
+        if case .source = self { return .simulatedSource }
+        return .recorded
+    }
+}
+
+/// Bob's key of an earlier run, held until a hello tells whether Alice committed it.
+public struct HeldKey: Sendable {
+    /// Its block number.
+    public var number: UInt64
+    /// The bytes its delivery would refill the pool with (from its report).
+    public var refillBytes: Int
+    /// Its run's session ID (hex, from its report), part of the pool's refill chain.
+    public var session: String
+
+    public init(number: UInt64, refillBytes: Int, session: String) {
+        self.number = number
+        self.refillBytes = refillBytes
+        self.session = session
+    }
+}
+
 /// The settings of a node that hold for every block it runs.
 public struct NodeSettings: Sendable {
     public var role: Party
@@ -87,6 +111,8 @@ public enum NodeBlock {
         /// Whether the peer's hello authenticated: a failure before that was an unauthenticated
         /// connection (garbage, a port scan, a forgery), which spent no key and is not a run.
         public let peerAuthenticated: Bool
+        /// Whether the run ended on a security event (``NodeFailure/securityEvent``).
+        public let securityEvent: Bool
     }
 
     /// Runs one block over `connection`.
@@ -101,14 +127,13 @@ public enum NodeBlock {
     ///   - initiator: whether this node opened the connection (it chooses the session ID and
     ///     its pool position opens the run).
     ///   - block: this node's next block number; the run uses the larger of both nodes'.
-    ///   - held: the number of Bob's held key of an earlier run, settled once the peer's hello
-    ///     is read.
+    ///   - held: Bob's held key of an earlier run, settled once the peer's hello is read.
     ///   - journal: where the key's fate is made durable.
     ///   - progress: stage and fraction, for progress output.
     /// - Returns: the outcome and report; never throws — every failure is an aborted outcome
     ///   whose reason names the check that failed.
     public static func run(connection: FrameConnection, initiator: Bool, pool: KeyPool, settings: NodeSettings, block: UInt64,
-                           held: UInt64? = nil, journal: any KeyJournal, measurements: NodeMeasurements,
+                           held: HeldKey? = nil, journal: any KeyJournal, measurements: NodeMeasurements,
                            progress: ProgressHandler?) -> Result {
         let clock = ContinuousClock()
         let started = clock.now
@@ -120,6 +145,7 @@ public enum NodeBlock {
         var device: SourceDevice?
         var settlement: Settlement?
         var heldNow = false
+        var securityEvent = false
         defer { device?.close() }
         func protocolReport(_ outcome: PartyOutcome) -> ProtocolReport {
             ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
@@ -135,19 +161,25 @@ public enum NodeBlock {
             return NodeReport(protocolReport: protocolReport, node: node)
         }
         do {
-            let own = Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration)
+            let own = hello(block: block, settings: settings, pool: pool, held: held, measurements: measurements)
+            // Every check of the peer's hello, made by a listener before it spends any pool byte.
+            let check = { (peer: Hello) -> NodeFailure? in
+                guard peer.role != settings.role else {
+                    return NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
+                }
+                var comparable = peer
+                comparable.block = own.block
+                if let difference = own.mismatch(with: comparable) {
+                    return NodeFailure("the nodes' configurations differ: \(difference)")
+                }
+                if let divergence = own.poolDivergence(with: peer) { return NodeFailure(divergence, securityEvent: true) }
+                return nil
+            }
             let peer = initiator ? try channel.open(pool: pool, hello: own)
-                                 : try channel.accept(pool: pool, hello: own, helloTimeout: min(settings.timeout, helloTimeout))
-            guard peer.role != settings.role else {
-                throw NodeFailure("both nodes play \(settings.role.rawValue); one must be alice and the other bob")
-            }
+                                 : try channel.accept(pool: pool, hello: own, helloTimeout: min(settings.timeout, helloTimeout), check: check)
+            if let refusal = check(peer) { throw refusal }
             if let held {
-                settlement = try settle(held, peerNextBlock: peer.block, journal: journal)
-            }
-            var comparable = peer
-            comparable.block = own.block
-            if let difference = own.mismatch(with: comparable) {
-                throw NodeFailure("the nodes' configurations differ: \(difference)")
+                settlement = try settle(held.number, peerNextBlock: peer.block, journal: journal)
             }
             agreedBlock = max(block, peer.block)
             channel.agree(on: settings.configuration)
@@ -198,19 +230,33 @@ public enum NodeBlock {
                 }
             }
         } catch {
+            if let failure = error as? NodeFailure, failure.securityEvent { securityEvent = true }
             channel.abort("\(error)")
             outcome = machine?.outcome.flatMap { if case .aborted = $0, !heldNow { return $0 } else { return nil } }
                 ?? .aborted(reason: "\(error)")
         }
         channel.close()
         func result(_ outcome: PartyOutcome, _ report: NodeReport) -> Result {
-            Result(outcome: outcome, report: report, held: heldNow, settlement: settlement, peerAuthenticated: channel.peerAuthenticated)
+            Result(outcome: outcome, report: report, held: heldNow, settlement: settlement, peerAuthenticated: channel.peerAuthenticated,
+                   securityEvent: securityEvent)
         }
         if heldNow, case .aborted(let reason) = outcome {
             let held = "\(reason); the key is held pending as block \(agreedBlock) until the next run tells whether Alice delivered it"
             return result(.aborted(reason: held), report(protocolReport(outcome).refusingKey(reason: held)))
         }
         return result(outcome, report(protocolReport(outcome)))
+    }
+
+    /// This node's hello: its configuration, refill, measurements and pool state (with the
+    /// state its held key's delivery would make).
+    static func hello(block: UInt64, settings: NodeSettings, pool: KeyPool, held: HeldKey?, measurements: NodeMeasurements) -> Hello {
+        let state = pool.state
+        var withHeld = state
+        if let held, held.refillBytes > 0, held.number > state.lastRefillBlock {
+            withHeld = state.refilled(block: held.number, session: Array(held.session.utf8), bytes: UInt64(held.refillBytes))
+        }
+        return Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration,
+                     refillBits: UInt64(settings.refillBytes * 8), measurements: measurements.kind, pool: state, poolWithHeld: withHeld)
     }
 
     /// Decides Bob's held key by Alice's next block number: past it exactly when she
@@ -244,16 +290,21 @@ public enum NodeBlock {
     /// - Parameters:
     ///   - refillBytes: from the committed report (`refillBits / 8`), so a restart with other
     ///     flags refills what the peer did.
+    ///   - session: the run's session ID (hex, from the report), for the pool's refill chain.
+    /// - Returns: the key to deliver, and whether this call refilled the pool (false when
+    ///   there was nothing to refill, or the pool holds a refill from this block or a later one
+    ///   already: the refill bits are then not delivered either, on both sites alike).
     /// - Throws: the pool's error; the key stays committed.
-    public static func deliver(_ number: UInt64, key: SecretBits, refillBytes: Int, pool: KeyPool) throws(KeyPoolError) -> SecretBits {
-        guard refillBytes > 0 else { return key }
+    public static func deliver(_ number: UInt64, key: SecretBits, refillBytes: Int, session: String,
+                               pool: KeyPool) throws(KeyPoolError) -> (key: SecretBits, refilled: Bool) {
+        guard refillBytes > 0 else { return (key, false) }
         let (head, rest) = key.withBits { bits in
             (bits.slice(0..<(8 * refillBytes)).bytesMSBFirst(), SecretBits(bits.slice((8 * refillBytes)..<bits.count)))
         }
         var material = head
         defer { for i in material.indices { material[i] = 0 } }
-        try pool.refill(material, block: number)
-        return rest
+        let refilled = try pool.refill(material, block: number, session: Array(session.utf8))
+        return (rest, refilled)
     }
 
     /// Feeds the party's state machine with authenticated messages until it has finished.

@@ -53,6 +53,11 @@ public struct ProtocolReport: Sendable, Codable {
     @NullWhenAbsent public var inputUniformity: InputUniformityTest?
     /// Statements about the data a user should see, such as a CHSH value beyond Tsirelson's bound.
     public var warnings: [String]
+    /// Whether the measurements were simulated (`simulate`, `attack`, a node on `diqkd source`):
+    /// such a key is for testing and never secret, whatever its ε — the simulator saw, and could
+    /// have set, every output. `false` for a lab's recorded or live measurements; `null` in
+    /// reports written before the field existed.
+    @NullWhenAbsent public var simulation: Bool?
     /// Networked runs: pre-shared key the authentication of the public channel consumed (one
     /// run's reservation of the pool, SECURITY-MATH §7); `null` in one process, where the channel
     /// is authentic by construction.

@@ -58,7 +58,7 @@ public struct CSVRecordReader: RecordReader {
         // nor a comment.
         var first: Range<Int>?
         var comments = 0
-        while let range = try CSVRecordReader.nextLine(&buffer, &position, input, chunkBytes) {
+        while let range = try CSVRecordReader.nextLine(&buffer, &position, input, chunkBytes, path: path, line: line) {
             line += 1
             let text = buffer[range].drop { $0 == 32 || $0 == 9 }
             if text.first == 35 { comments += 1; continue }
@@ -102,9 +102,19 @@ public struct CSVRecordReader: RecordReader {
         plain = PlainRowParser(columns: layout.columns)
     }
 
+    /// The longest line a record file may have, in bytes (1 MiB): a row is a few dozen bytes
+    /// and a header a few hundred, so a longer line is a damaged or hostile file, and refusing it
+    /// keeps the reader's memory bounded (a line is held whole until it ends).
+    public static let maximumLineBytes = 1 << 20
+
+    private static func tooLong(_ path: String, line: Int) -> RecordError {
+        RecordError(file: path, line: line, message: "the line is longer than \(maximumLineBytes) bytes (1 MiB), the most a record "
+                    + "file's line may have; is this a record file?")
+    }
+
     /// The byte range of the next line (without its newline), or `nil` at the end.
     private static func nextLine(_ buffer: inout [UInt8], _ position: inout Int, _ input: FileInput,
-                                 _ chunkBytes: Int) throws(RecordError) -> Range<Int>? {
+                                 _ chunkBytes: Int, path: String, line: Int) throws(RecordError) -> Range<Int>? {
         while true {
             if let newline = buffer[position...].firstIndex(of: 10) {
                 defer { position = newline + 1 }
@@ -119,6 +129,7 @@ public struct CSVRecordReader: RecordReader {
                 buffer.removeFirst(position)
                 position = 0
             }
+            guard buffer.count <= maximumLineBytes else { throw tooLong(path, line: line + 1) }
             _ = try input.read(into: &buffer, count: chunkBytes)
         }
     }
@@ -143,6 +154,7 @@ public struct CSVRecordReader: RecordReader {
             }
             buffer.removeFirst(position)
             position = 0
+            guard buffer.count <= Self.maximumLineBytes else { throw Self.tooLong(path, line: line + 1) }
             _ = try input.read(into: &buffer, count: chunkBytes)
         }
         importReport.quotedFields = general.quotedFields
@@ -179,6 +191,10 @@ public struct CSVRecordReader: RecordReader {
                 consumed = newline + 1
                 lineNumber += 1
                 var end = newline
+                if end - lineStart > CSVRecordReader.maximumLineBytes {
+                    failure = (lineNumber, CSVRecordReader.tooLong("", line: lineNumber).message)
+                    return
+                }
                 if end > lineStart && bytes[end - 1] == 13 {
                     end -= 1
                     report.crlfLines += 1

@@ -14,9 +14,12 @@ final class FrameQueue: @unchecked Sendable {
     private var ending: TransportError?
     /// The most bytes queued at once.
     let maximumBytes: Int
+    /// Called once, on the event loop, when the first frame has been queued.
+    private var onFirstFrame: (() -> Void)?
 
-    init(maximumBytes: Int) {
+    init(maximumBytes: Int, onFirstFrame: (() -> Void)? = nil) {
         self.maximumBytes = maximumBytes
+        self.onFirstFrame = onFirstFrame
     }
 
     /// Queues a frame; `false` when the peer has sent more than the reader may hold.
@@ -31,11 +34,19 @@ final class FrameQueue: @unchecked Sendable {
             condition.broadcast()
             return false
         }
+        var first: (() -> Void)?
         if ending == nil {
             frames.append(frame)
             queuedBytes += frame.count
+            first = onFirstFrame
+            onFirstFrame = nil
         }
         condition.signal()
+        if let first {
+            condition.unlock()
+            first()
+            condition.lock()
+        }
         return true
     }
 

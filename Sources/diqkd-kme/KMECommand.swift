@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import CommandLineSupport
 import Foundation
@@ -38,6 +41,11 @@ struct KMECommand: AsyncParsableCommand {
     @Option(name: .customLong("slave-sae"), help: "The slave SAE's ID (at Bob's site).") var slaveSAE: String?
     @Option(help: "A JSON settings file (see the README); flags override its fields.") var config: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(help: "Seconds for a client's TLS handshake and request headers (and for its body).") var headerTimeout: Double = 10
+    @Option(help: "Seconds an idle keep-alive connection stays open.") var idleTimeout: Double = 30
+    @Option(help: "Connections kept open at once (default: from the open-file limit, at most 4096).") var maxConnections: Int?
+    @Option(help: "Connections one IP address may hold open (default: a quarter of --max-connections).") var maxConnectionsPerAddress: Int?
+    @Flag(help: "Accept TLS 1.2 (AEAD suites only) besides TLS 1.3.") var allowTLS12 = false
 
     func run() async throws {
         let settings = try self.settings()
@@ -55,7 +63,8 @@ struct KMECommand: AsyncParsableCommand {
             throw CLIError.usage("\(flag) \(path): cannot read the file")
         }
         let tls: TLSConfiguration
-        do { tls = try KMEServer.tlsConfiguration(certificatePath: cert, privateKeyPath: key, caPath: ca) } catch {
+        let limits = try connectionLimits()
+        do { tls = try KMEServer.tlsConfiguration(certificatePath: cert, privateKeyPath: key, caPath: ca, allowTLS12: allowTLS12) } catch {
             throw CLIError.usage("cannot load the TLS files: \(error)")
         }
         let store = try await openStore(storePath)
@@ -63,9 +72,49 @@ struct KMECommand: AsyncParsableCommand {
         var logger = Logger(label: "diqkd-kme")
         logger.logLevel = level
         let delivery = KeyDelivery(configuration: configuration, store: store, logger: logger)
+        let summary = "connections: at most \(limits.maximumConnections), \(limits.maximumConnectionsPerAddress) per address; "
+            + "timeouts: \(limits.headerTimeout) s handshake and headers, \(limits.bodyTimeout) s body, \(limits.idleTimeout) s idle"
+        logger.info("\(summary)")
         let app = try KMEServer.application(delivery: delivery, tls: tls, host: address.host, port: address.port,
-                                            logger: logger)
+                                            limits: limits, logger: logger)
         try await app.runService()
+    }
+
+    /// The connection limits, after raising the open-file limit to its hard limit (each
+    /// connection holds a descriptor; the soft limit is often 1,024).
+    private func connectionLimits() throws -> KMEConnectionLimits {
+        var limit = rlimit()
+        var files = 1024
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            if limit.rlim_cur < limit.rlim_max {
+                var raised = limit
+                raised.rlim_cur = limit.rlim_max
+                if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+            }
+            files = Int(clamping: limit.rlim_cur)
+        }
+        var limits = KMEConnectionLimits.fitting(fileLimit: files)
+        for (flag, value) in [("--header-timeout", headerTimeout), ("--idle-timeout", idleTimeout)] {
+            guard value.isFinite, value > 0, value <= 3600 else { throw CLIError.usage("\(flag) must be between 0 and 3600 seconds (got \(value)).") }
+        }
+        limits.headerTimeout = headerTimeout
+        limits.bodyTimeout = headerTimeout
+        limits.idleTimeout = idleTimeout
+        if let maxConnections {
+            guard (1...1_000_000).contains(maxConnections) else { throw CLIError.usage("--max-connections must be between 1 and 1,000,000 (got \(maxConnections)).") }
+            if maxConnections > files - 16 {
+                throw CLIError.usage("--max-connections \(maxConnections) does not fit the open-file limit of \(files) (raise it with ulimit -n).")
+            }
+            limits.maximumConnections = maxConnections
+            limits.maximumConnectionsPerAddress = max(1, maxConnections / 4)
+        }
+        if let maxConnectionsPerAddress {
+            guard (1...limits.maximumConnections).contains(maxConnectionsPerAddress) else {
+                throw CLIError.usage("--max-connections-per-address must be between 1 and \(limits.maximumConnections) (got \(maxConnectionsPerAddress)).")
+            }
+            limits.maximumConnectionsPerAddress = maxConnectionsPerAddress
+        }
+        return limits
     }
 
     private func settings() throws -> KMESettings {

@@ -22,6 +22,8 @@ struct StoreImport: AsyncParsableCommand {
             by them. The key file is read whole (bits beyond the last whole byte are dropped); \
             the file itself is left as it is.
 
+            The run's report (report.json beside the key file, or --report) must say the key             came from real measurements (`"simulation": false`, as `postprocess` writes): a key             from `simulate` or a simulated source is never secret, and is taken only with             --allow-simulated-keys, which the store records (`store status` counts such blocks).
+
             Examples:
               diqkd store import --store alice.keys --key diqkd-output/alice.key --block 1
               diqkd store import --store bob.keys --key diqkd-output/bob.key --block 1
@@ -40,6 +42,12 @@ struct StoreImport: AsyncParsableCommand {
     @Option(help: "A label recorded with the block (default: the key file's name).")
     var session: String?
 
+    @Option(help: "The run's report, which says whether the key was simulated (default: report.json beside --key).")
+    var report: String?
+
+    @Flag(help: "Take a key from simulated measurements (never secret, for testing); the store records it.")
+    var allowSimulatedKeys = false
+
     func run() async throws {
         guard (1...(1 << 24 - 1)).contains(block) else {
             throw CLIError.usage("--block must be between 1 and 16,777,215 (got \(block)).")
@@ -47,17 +55,50 @@ struct StoreImport: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: key) else {
             throw CLIError.usage("--key \(key): cannot read the file.")
         }
+        let simulated = try simulation()
+        if simulated && !allowSimulatedKeys {
+            throw CLIError.usage("--key \(key) comes from simulated measurements (its report says \"simulation\": true): such a key is "
+                                 + "never secret, so the store takes it only with --allow-simulated-keys (for testing).")
+        }
         var bytes = [UInt8](data)
         defer { for i in bytes.indices { bytes[i] = 0 } }
         let keyStore = try await openStore(store)
+        let added: Bool
         do {
-            try await keyStore.add(StoredBlock(number: block, session: session ?? (key as NSString).lastPathComponent, key: bytes))
+            added = try await keyStore.add(StoredBlock(number: block, session: session ?? (key as NSString).lastPathComponent, key: bytes,
+                                                       simulated: simulated))
         } catch {
             await keyStore.close()
             throw CLIError.usage("--store \(KeyStoreLocation.displayed(store)): \(error.description)")
         }
         await keyStore.close()
-        print("block \(block): \(grouped(bytes.count * 8)) bits added to \(KeyStoreLocation.displayed(store))")
+        if added {
+            print("block \(block): \(grouped(bytes.count * 8)) bits added to \(KeyStoreLocation.displayed(store))"
+                  + (simulated ? " (SIMULATED: not secret, recorded as such)" : ""))
+        } else {
+            print("block \(block): already stored with this key in \(KeyStoreLocation.displayed(store)); nothing changed")
+        }
+    }
+
+    /// Whether the run's report marks the key as simulated. A report that cannot be read or
+    /// does not say counts as simulated: a key is taken as secret only when its report says so.
+    private func simulation() throws -> Bool {
+        let path = report ?? (((key as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report.json"))
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if allowSimulatedKeys { return true }
+            throw CLIError.usage("--report \(path): cannot read the run's report, which must say whether the key was simulated "
+                                 + "(give --report FILE, or --allow-simulated-keys to store it as a test key).")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw CLIError.usage("--report \(path) is not a diqkd report (not a JSON object).")
+        }
+        guard let simulation = object["simulation"] as? Bool else {
+            if allowSimulatedKeys { return true }
+            throw CLIError.usage("--report \(path) does not say whether the key was simulated (a report from before this field "
+                                 + "existed); run it again, or give --allow-simulated-keys to store it as a test key.")
+        }
+        if object["aborted"] as? Bool == true { throw CLIError.usage("--report \(path) is the report of an aborted run, which made no key.") }
+        return simulation
     }
 }
 
@@ -85,6 +126,9 @@ struct StoreStatus: AsyncParsableCommand {
             try JSONOutput.print(status)
         } else {
             print("store \(KeyStoreLocation.displayed(store)): \(status.blocks) blocks, \(grouped(status.storedKeyBits)) undelivered key bits, last block \(status.lastBlock)")
+            if status.simulatedBlocks > 0 {
+                print("WARNING: \(status.simulatedBlocks) blocks came from SIMULATED measurements (--allow-simulated-keys): their keys are not secret")
+            }
         }
     }
 }

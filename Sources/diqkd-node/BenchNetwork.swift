@@ -45,7 +45,7 @@ struct NetworkBench: ParsableCommand {
             throw CLIError.usage("--visibility must be between 0 and 1 (got \(visibility)).")
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diqkd-bench-network-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try SecretFiles.makePrivateFolder(folder.path)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             _ = try KeyPool.createPair(alice: folder.appendingPathComponent("alice.pool").path,

@@ -24,7 +24,9 @@ struct NodeCommand: ParsableCommand {
             the other connects. Measurements come from a `diqkd source` (--source) or this lab's \
             own record file (--records). Each block's key and report go to \
             --out/block-NNNNNN/; a run that fails (protocol abort, transport or authentication \
-            failure) writes no key and exits 3.
+            failure) writes no key and exits 3; a security event (the two pools have diverged,             or this node had to skip ahead in its pool twice in a row) exits 4.
+
+            Keys measured on `diqkd source` are a simulation, never secret: they are marked             `simulation: true`, and --store refuses them unless --allow-simulated-keys is given.
 
             Examples (host A, then host B):
               diqkd node alice --listen 0.0.0.0:7000 --pool alice.pool --source src:7100 --out keys
@@ -82,6 +84,9 @@ struct NodeCommand: ParsableCommand {
     @Flag(help: "Print each block's report as one JSON line instead of a summary.")
     var json = false
 
+    @Flag(help: "Let --store take keys from a simulated source (`diqkd source`), which are never secret; the store records it.")
+    var allowSimulatedKeys = false
+
     func run() throws {
         var settings = try self.settings()
         guard (listen == nil) != (connect == nil) else { throw CLIError.usage("give exactly one of --listen and --connect.") }
@@ -89,6 +94,10 @@ struct NodeCommand: ParsableCommand {
         let measurements = try self.measurements(&settings)
         let pool: KeyPool
         do { pool = try KeyPool.open(path: self.pool) } catch { throw CLIError.usage("--pool: \(error.description)") }
+        if store != nil, case .source = measurements, !allowSimulatedKeys {
+            throw CLIError.usage("--store with --source: keys measured on `diqkd source` are a simulation and never secret, so a "
+                                 + "store takes them only with --allow-simulated-keys (for testing); measure with --records for real keys.")
+        }
         if let store {
             // Reachable and usable now, so that a wrong --store is a usage error before any key is spent.
             do {
@@ -101,7 +110,8 @@ struct NodeCommand: ParsableCommand {
         let listener: FrameListener?
         do { listener = try listen.map { _ in try FrameListener(endpoint: peer, format: NodeFrames.format(settings.configuration),
                                                                    maximumFrameBytes: NodeFrames.frameBytes(settings.configuration),
-                                                                   firstFrameBytes: NodeFrames.helloFrameBytes) } } catch {
+                                                                   firstFrameBytes: NodeFrames.helloFrameBytes,
+                                                                   firstFrameTimeout: NodeBlock.helloTimeout) } } catch {
             throw CLIError.usage("--listen: \(error).")
         }
         if let listener { log("listening on \(listener.endpoint)") }
@@ -110,6 +120,7 @@ struct NodeCommand: ParsableCommand {
         // Keys an earlier run committed and a kill cut off before delivery.
         try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
         var block = 0
+        var skipsInARow = 0
         while blocks == 0 || block < blocks {
             block += 1
             guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
@@ -125,13 +136,14 @@ struct NodeCommand: ParsableCommand {
                     connection = try NodeFrames.connect(to: peer, configuration: settings.configuration, within: connectTimeout)
                 }
             } catch {
-                throw CLIError.aborted("block \(block): \(error.description); no key written.")
+                throw CLIError.aborted("run \(block) (block \((try? nextBlock(folder)) ?? 0)): \(error.description); no key written.")
             }
-            log("block \(block): connected to \(connection.peer)")
-            let held = try folder.pendingBlock()
+            let number = try nextBlock(folder)
+            log("block \(number) (or the peer's, if higher): connected to \(connection.peer)")
+            let held = try heldKey(folder)
             let progress = ProgressReporter()
             let result = NodeBlock.run(connection: connection, initiator: listener == nil, pool: pool, settings: settings,
-                                       block: try nextBlock(folder), held: held, journal: journal, measurements: measurements,
+                                       block: number, held: held, journal: journal, measurements: measurements,
                                        progress: progress.handler)
             progress.finish()
             if listener != nil && !result.peerAuthenticated {
@@ -148,8 +160,23 @@ struct NodeCommand: ParsableCommand {
             case nil: break
             }
             // This run's key and a pending key the hello settled, in block order.
-            try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
-            try finish(result, folder: folder)
+            let refills = try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
+            if result.securityEvent {
+                let reason = result.report.protocolReport.abortReason ?? "unknown"
+                log("SECURITY EVENT in block \(result.report.node.block): \(reason)")
+                skipsInARow += 1
+                let diverged = reason.contains("diverged")
+                if diverged || skipsInARow >= 2 {
+                    try? folder.publishAborted(session: result.report.node.session, report: result.report)
+                    if json { try? JSONOutput.print(result.report, pretty: false) } else { printSummary(result.report, folder: nil, refilled: nil) }
+                    throw CLIError.securityEvent("security event: \(reason)"
+                                   + (diverged ? "" : " (the second skip in a row: a copy of this pool may be in use elsewhere)")
+                                   + "; no key written, the node stops.")
+                }
+            } else {
+                skipsInARow = 0
+            }
+            try finish(result, folder: folder, refilled: refills[result.report.node.block])
         }
     }
 
@@ -173,16 +200,32 @@ struct NodeCommand: ParsableCommand {
 
     /// Reports a run: its JSON line or summary; the report of a run without a key as
     /// `aborted-…json`, and exit 3.
-    private func finish(_ result: NodeBlock.Result, folder: OutputFolder) throws {
+    private func finish(_ result: NodeBlock.Result, folder: OutputFolder, refilled: Bool?) throws {
         var report = result.report
         if records != nil { report.protocolReport.premise = "assumed" }
+        report.protocolReport.simulation = source != nil
         if json { try JSONOutput.print(report, pretty: false) }
         guard case .key = result.outcome, !report.protocolReport.aborted else {
             try folder.publishAborted(session: report.node.session, report: report)
-            if !json { printSummary(report, folder: nil) }
-            throw CLIError.aborted("block aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
+            if !json { printSummary(report, folder: nil, refilled: nil) }
+            throw CLIError.aborted("block \(report.node.block) aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
         }
-        if !json { printSummary(report, folder: folder) }
+        if !json { printSummary(report, folder: folder, refilled: refilled) }
+        if let net = report.protocolReport.netKeyBits, net <= 0 {
+            log("WARNING: block \(report.node.block) made \(grouped(report.protocolReport.keyBits)) key bits but its authentication "
+                + "consumed \(grouped(report.protocolReport.authenticationBits ?? 0)) pool bits: a net loss; use more --rounds")
+        }
+    }
+
+    /// Bob's key held from an earlier run, with what its delivery would refill (from its report).
+    private func heldKey(_ folder: OutputFolder) throws -> HeldKey? {
+        guard let number = try folder.pendingBlock() else { return nil }
+        let name = "\(folder.path)/\(OutputFolder.pendingName(number))"
+        guard let data = FileManager.default.contents(atPath: "\(name)/report.json") else {
+            throw CLIError.failure("\(name) has no report.json: a damaged journal; compare both sites' stores before moving it away")
+        }
+        let report = try Self.decodeReport(data, in: name)
+        return HeldKey(number: number, refillBytes: report.node.refillBits / 8, session: report.node.session)
     }
 
     /// Delivers every committed key in `folder`, oldest first, each in steps that are safe to
@@ -190,7 +233,10 @@ struct NodeCommand: ParsableCommand {
     /// the pool's refill (once per block, ``KeyPool/refill(_:block:)``); the rest into the
     /// store (adding a stored block again is a no-op) or a key file; the report as
     /// `block-NNNNNN/` (kept if there); then the committed copy is overwritten and removed.
-    private func deliverCommitted(folder: OutputFolder, keyName: String, pool: KeyPool) throws {
+    /// - Returns: for each delivered block, whether its delivery refilled the pool.
+    @discardableResult
+    private func deliverCommitted(folder: OutputFolder, keyName: String, pool: KeyPool) throws -> [UInt64: Bool] {
+        var refills: [UInt64: Bool] = [:]
         for number in folder.committedBlocks() {
             let staged = try folder.committed(number, keyName: keyName)
             let name = "\(folder.path)/\(OutputFolder.committedName(number))"
@@ -204,11 +250,16 @@ struct NodeCommand: ParsableCommand {
             guard report.node.refillBits >= 0, report.node.refillBits % (8 * Int(KeyPool.granule)) == 0, refill <= staged.key.count else {
                 throw CLIError.failure("\(name): a refill of \(report.node.refillBits) bits does not fit a key of \(report.protocolReport.keyBits) bits")
             }
-            do { key = try NodeBlock.deliver(number, key: key, refillBytes: refill, pool: pool) } catch {
+            do {
+                let delivered = try NodeBlock.deliver(number, key: key, refillBytes: refill, session: report.node.session, pool: pool)
+                key = delivered.key
+                refills[number] = delivered.refilled
+            } catch {
                 throw CLIError.failure("block \(number): the key pool could not be refilled (\(error.description)); the key stays in \(name)")
             }
             report.node.poolRemainingBits = pool.remaining * 8
             if records != nil { report.protocolReport.premise = "assumed" }
+            report.protocolReport.simulation = source != nil
             if !folder.hasBlock(number) {
                 do { try publish(number, key: key, report: report, to: folder) } catch let error as CLIError {
                     throw CLIError.failure("block \(number): \(error.message); the key stays committed in \(name) and is delivered "
@@ -217,6 +268,7 @@ struct NodeCommand: ParsableCommand {
             }
             try folder.discardCommitted(number)
         }
+        return refills
     }
 
     private static func decodeReport(_ data: Data, in folder: String) throws -> NodeReport {
@@ -244,7 +296,7 @@ struct NodeCommand: ParsableCommand {
         }
         var bytes = key.withBits { bits in Array(bits.bytesMSBFirst().prefix(bits.count / 8)) }
         defer { for i in bytes.indices { bytes[i] = 0 } }
-        let block = StoredBlock(number: number, session: report.node.session, key: bytes)
+        let block = StoredBlock(number: number, session: report.node.session, key: bytes, simulated: report.protocolReport.simulation != false)
         try waitFor {
             let keyStore = try await KeyStoreLocation.open(store)
             do { try await keyStore.add(block) } catch {
@@ -256,7 +308,7 @@ struct NodeCommand: ParsableCommand {
         try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: nil, report: report)
     }
 
-    private func printSummary(_ report: NodeReport, folder: OutputFolder?) {
+    private func printSummary(_ report: NodeReport, folder: OutputFolder?, refilled: Bool?) {
         let p = report.protocolReport
         let n = report.node
         print("\(n.role.rawValue), block \(n.block) with \(n.peer): \(grouped(p.rounds)) rounds, \(grouped(p.testRounds)) tested, "
@@ -265,13 +317,23 @@ struct NodeCommand: ParsableCommand {
             print("CHSH error eps \(formatted(epsilon, digits: 5)) (S = \(formatted(s, digits: 5)))"
                   + (p.epsilonUpper.map { ", certified eps_up \(formatted($0, digits: 5))" } ?? ""))
         }
+        for warning in p.warnings {
+            FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
+        }
         if p.aborted {
             print("ABORTED: \(p.abortReason ?? "")")
         } else if let folder {
             let destination = store.map { "into the store \(KeyStoreLocation.displayed($0))" }
                 ?? "in \(folder.path)/\(OutputFolder.blockName(n.block))/\(n.role.rawValue).key"
-            print("key: \(grouped(p.keyBits)) bits; \(grouped(n.refillBits)) refilled the pool, \(grouped(report.deliveredKeyBits)) delivered "
-                  + destination)
+            let refill: String
+            switch refilled {
+            case true?: refill = "\(grouped(n.refillBits)) refilled the pool"
+            case false? where n.refillBits > 0:
+                refill = "no refill (the pool holds a refill from block \(n.block) or later already; its \(grouped(n.refillBits)) bits were dropped)"
+            default: refill = "no refill"
+            }
+            print("key: \(grouped(p.keyBits)) bits; \(refill), \(grouped(report.deliveredKeyBits)) delivered " + destination)
+            if p.simulation == true { print(simulatedKeyWarning) }
         }
         print("authentication: \(grouped(p.authenticationBits ?? 0)) pool bits, eps_auth \(formatted(p.epsilonAuthentication ?? 0, digits: 3)); "
               + "net key \(grouped(p.netKeyBits ?? 0)) bits; eps_total \(formatted(p.epsilonTotal ?? 0, digits: 3)); "

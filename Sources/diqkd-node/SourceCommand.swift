@@ -17,15 +17,17 @@ struct SourceCommand: ParsableCommand {
             device model (the flags of `simulate`) or an eavesdropper's box partition (--attack, \
             as in `attack`) — so each lab sees only its own outputs. Runs until stopped.
 
+            The source is a SIMULATION of nature, for testing the nodes: it sees both labs'             inputs and sets every output, and its link to each node is neither encrypted nor             authenticated, so whoever runs it or reads the link knows every key. Keys from it are             marked `simulation: true`, and key stores refuse them unless the node is given             --allow-simulated-keys. A real deployment measures with the lab's own device or its             records (`node --records`). The source listens on loopback unless --listen names             another address.
+
             Examples:
-              diqkd source --listen 0.0.0.0:7100
+              diqkd source
               diqkd source --listen 127.0.0.1:7100 --visibility 0.98
               diqkd source --listen 127.0.0.1:7100 --attack individual --epsilon 0.02
             """
     )
 
-    @Option(help: "Address to listen on, HOST:PORT (port 0: any free port, printed on stderr).")
-    var listen: String
+    @Option(help: "Address to listen on, HOST:PORT (port 0: any free port, printed on stderr); loopback by default.")
+    var listen: String = "127.0.0.1:7100"
 
     @OptionGroup(title: "Device model")
     var device: DeviceModelOptions
@@ -54,6 +56,10 @@ struct SourceCommand: ParsableCommand {
         let listener: FrameListener
         do { listener = try FrameListener(endpoint: endpoint, format: SourceWire.Format(), maximumFrameBytes: SourceWire.maximumFrameBytes) } catch {
             throw CLIError.usage("\(error.description).")
+        }
+        if !Self.isLoopback(endpoint.host) {
+            FileHandle.standardError.write(Data(("WARNING: the source listens on \(endpoint.host), beyond this host: anyone who reaches or "
+                + "reads its links learns every output, so keys from it are never secret.\n").utf8))
         }
         if seed != nil {
             FileHandle.standardError.write(Data("WARNING: --seed makes nature reproducible; keys from this source are NOT secret.\n".utf8))
@@ -84,5 +90,10 @@ struct SourceCommand: ParsableCommand {
         }
         let behaviour = try device.model(defaultVisibility: 0.99).behaviour
         return { label in BoxSource(box: behaviour, seed: natureSeed(label)) }
+    }
+
+    /// Whether `host` names this host only (127.0.0.0/8, ::1, localhost).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -125,7 +125,7 @@ struct Postprocess: ParsableCommand {
                 refused.auditVerdict = "fail"
                 refused.warnings += dataWarnings
                 try deliver(alice: .aborted(reason: refused.abortReason!), bob: .aborted(reason: refused.abortReason!),
-                            report: refused, supplement: supplement, to: folder, json: json)
+                            report: refused, supplement: supplement, simulation: false, to: folder, json: json)
                 return
             }
         }
@@ -135,7 +135,7 @@ struct Postprocess: ParsableCommand {
         report.premise = assumeNonsignaling ? "assumed" : "audited"
         report.auditVerdict = auditVerdict
         report.warnings += dataWarnings
-        try deliver(alice: result.alice, bob: result.bob, report: report, supplement: supplement, to: folder, json: json)
+        try deliver(alice: result.alice, bob: result.bob, report: report, supplement: supplement, simulation: false, to: folder, json: json)
     }
 }
 

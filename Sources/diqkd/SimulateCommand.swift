@@ -70,6 +70,6 @@ struct Simulate: ParsableCommand {
             try SimulatedLayout.write(rounds.bob, path: "\(recordFolder.path)/bob.csv", bob: true)
         }
         progress.finish()
-        try deliver(output.result, to: folder, json: json)
+        try deliver(output.result, simulation: true, to: folder, json: json)
     }
 }

@@ -34,7 +34,8 @@ struct LivePair {
     var bobURL: String { "https://127.0.0.1:\(bobPort)" }
 
     /// Runs `body` with both KMEs serving, then shuts them down gracefully.
-    static func with<T: Sendable>(blocks: Int = 8, bytes: Int = 4096, _ body: @Sendable (LivePair) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(blocks: Int = 8, bytes: Int = 4096, limits: KMEConnectionLimits = KMEConnectionLimits(),
+                                  _ body: @Sendable (LivePair) async throws -> T) async throws -> T {
         let pki = try await TestPKI.make()
         defer { try? FileManager.default.removeItem(at: pki.folder) }
         let stores = storePair(blocks: blocks, bytes: bytes)
@@ -46,7 +47,8 @@ struct LivePair {
             let tls = try KMEServer.tlsConfiguration(certificatePath: pki.path("kme-\(site).pem"),
                                                      privateKeyPath: pki.path("kme-\(site).key"), caPath: pki.path("ca.pem"))
             let delivery = KeyDelivery(configuration: configuration(site: site), store: store, logger: logger)
-            apps.append(try KMEServer.application(delivery: delivery, tls: tls, host: "127.0.0.1", port: 0, logger: logger) { channel in
+            apps.append(try KMEServer.application(delivery: delivery, tls: tls, host: "127.0.0.1", port: 0, limits: limits,
+                                                  logger: logger) { channel in
                 portsIn.yield((site, channel.localAddress?.port ?? 0))
             })
         }
@@ -71,8 +73,10 @@ struct LivePair {
     }
 
     /// `curl` as `sae` (nil: without a client certificate) against `url`.
-    func curl(_ url: String, as sae: String?, method: String = "GET", json: String? = nil) async throws -> CurlReply {
-        var arguments = ["-sS", "--max-time", "20", "--cacert", pki.path("ca.pem"), "-X", method, "-w", "\n%{http_code}"]
+    func curl(_ url: String, as sae: String?, method: String = "GET", json: String? = nil, from interface: String? = nil,
+              extra: [String] = []) async throws -> CurlReply {
+        var arguments = ["-sS", "--max-time", "20", "--cacert", pki.path("ca.pem"), "-X", method, "-w", "\n%{http_code}"] + extra
+        if let interface { arguments += ["--interface", interface] }
         if let sae { arguments += ["--cert", pki.path("\(sae).pem"), "--key", pki.path("\(sae).key")] }
         if let json { arguments += ["-H", "Content-Type: application/json", "--data", json] }
         let result = try await run("/usr/bin/curl", arguments + [url])

@@ -28,15 +28,17 @@ actor MemoryKeyStore: KeyStore {
 
     func setFailing(_ failing: Bool) { self.failing = failing }
 
-    func add(_ block: StoredBlock) async throws(KeyStoreError) {
+    @discardableResult
+    func add(_ block: StoredBlock) async throws(KeyStoreError) -> Bool {
         try check()
         if let existing = blocks[block.number] {
             guard existing.session == block.session, existing.key.count == block.key.count else {
                 throw KeyStoreError(.conflict, "block \(block.number) differs from the stored one")
             }
-            return
+            return false
         }
         blocks[block.number] = Block(session: block.session, key: block.key)
+        return true
     }
 
     func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {

@@ -151,8 +151,8 @@ struct KeyPoolTests {
     }
 
     /// A version-1 file (before the refill field) opens as "no refill recorded" and is written
-    /// as version 2 from then on.
-    @Test func aVersionOnePoolOpensAndBecomesVersionTwo() throws {
+    /// as version 3 from then on, with a refill chain.
+    @Test func aVersionOnePoolOpensAndBecomesVersionThree() throws {
         let (alice, _) = try makePair(bytes: 32)
         let handle = try #require(FileHandle(forUpdatingAtPath: alice))
         try handle.seek(toOffset: 8)
@@ -163,7 +163,7 @@ struct KeyPoolTests {
         #expect(try pool.refill([UInt8](repeating: 1, count: 16), block: 1))
         pool.close()
         let bytes = try contents(alice)
-        #expect(bytes[8] == 2 && bytes[48] == 1)
+        #expect(bytes[8] == 3 && bytes[48] == 1 && bytes[56..<64].contains { $0 != 0 })
     }
 
     @Test func aSecondOpenOfTheSameFileIsRefused() throws {
@@ -208,9 +208,12 @@ struct KeyPoolTests {
         case "empty": bytes = []
         case "short header": bytes = Array(bytes[0..<40])
         case "magic": bytes[0] = UInt8(ascii: "X")
-        case "version": put(3, at: 8, width: 4)
+        case "version": put(4, at: 8, width: 4)
         case "flags": put(1, at: 12, width: 4)
-        case "reserved": bytes[63] = 1
+        case "reserved":
+            // Version 2 has reserved bytes where version 3 keeps the refill chain.
+            put(2, at: 8, width: 4)
+            bytes[63] = 1
         case "position beyond capacity": put(272, at: 40, width: 8)
         case "capacity not a multiple of 16": put(250, at: 32, width: 8)
         default: bytes = Array(bytes[0..<(64 + 100)])
@@ -250,5 +253,26 @@ struct KeyPoolTests {
         #expect(String(describing: r) == "Reservation(position 0, 32 bytes, redacted)")
         r.wipe()
         #expect(r.bytes.isEmpty)
+    }
+
+    /// The pool state of a hello: equal for two files that took the same refills, different
+    /// when one took another run's refill (same block and size, another session) or one more.
+    @Test func refillsChangeThePoolStateByHistory() throws {
+        let (a, b) = try makePair(bytes: 64)
+        let alice = try KeyPool.open(path: a), bob = try KeyPool.open(path: b)
+        defer { bob.close() }
+        #expect(alice.state == bob.state)
+        let extra = [UInt8](repeating: 9, count: 32)
+        try alice.refill(extra, block: 2, session: [1, 2, 3])
+        #expect(alice.state != bob.state)
+        try bob.refill(extra, block: 2, session: [1, 2, 4])
+        #expect(alice.state.capacity == bob.state.capacity && alice.state.lastRefillBlock == bob.state.lastRefillBlock)
+        #expect(alice.state.refillChain != bob.state.refillChain)
+        #expect(bob.state == PoolState(capacity: 64, lastRefillBlock: 0).refilled(block: 2, session: [1, 2, 4], bytes: 32))
+        let before = alice.state
+        alice.close()
+        let reopened = try KeyPool.open(path: a)
+        #expect(reopened.state == before)
+        reopened.close()
     }
 }

@@ -38,9 +38,9 @@ struct PoolHeaderTests {
         switch Result(catching: { () throws(KeyPoolError) in try PoolHeader.decode(bytes, fileLength: length, path: name) }) {
         case .success(let header):
             #expect(name.hasPrefix("valid-"), "\(name) decoded")
-            // Version 1 is read and written back as version 2, the rest unchanged.
+            // Versions 1 and 2 are read and written back as version 3, the rest unchanged.
             var expected = bytes
-            if expected[8] == 1 { expected[8] = 2 }
+            if expected[8] == 1 || expected[8] == 2 { expected[8] = 3 }
             #expect(header.encoded() == expected, "\(name)")
         case .failure(let error):
             #expect(name.hasPrefix("invalid-"), "\(name): \(error)")

@@ -29,7 +29,7 @@ extension NodeProcesses {
                 try Data(bytes).write(to: URL(fileURLWithPath: lab.path("block.key")))
                 for site in ["alice", "bob"] {
                     let importer = try Launched(["store", "import", "--store", lab.path("\(site).keys"), "--key", lab.path("block.key"),
-                                                 "--block", "\(block)"], executable: "diqkd-kme", in: lab.folder)
+                                                 "--block", "\(block)", "--allow-simulated-keys"], executable: "diqkd-kme", in: lab.folder)
                     try #require(importer.wait(within: 30) == 0, "\(importer.stderr)")
                 }
             }

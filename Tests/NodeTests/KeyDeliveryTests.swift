@@ -40,10 +40,10 @@ extension NodeProcesses {
             let (source, sourcePort) = try lab.source()
             defer { source.stop() }
             let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)",
-                                     extra: ["--store", lab.path("alice.keys")])
+                                     extra: ["--store", lab.path("alice.keys"), "--allow-simulated-keys"])
             let port = try #require(alice.listeningPort())
             let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)",
-                                   extra: ["--store", lab.path("bob.keys")])
+                                   extra: ["--store", lab.path("bob.keys"), "--allow-simulated-keys"])
             #expect(bob.wait(within: 60) == 0, "\(bob.stdout)\(bob.stderr)")
             #expect(alice.wait(within: 20) == 0, "\(alice.stdout)\(alice.stderr)")
             // The key went into the store, not into a file.
@@ -107,10 +107,10 @@ extension NodeProcesses {
             defer { source.stop() }
             for (round, out) in ["first", "fresh"].enumerated() {
                 let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)", out: "alice-\(out)",
-                                         extra: ["--store", lab.path("alice.keys")])
+                                         extra: ["--store", lab.path("alice.keys"), "--allow-simulated-keys"])
                 let port = try #require(alice.listeningPort())
                 let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)", out: "bob-\(out)",
-                                       extra: ["--store", lab.path("bob.keys")])
+                                       extra: ["--store", lab.path("bob.keys"), "--allow-simulated-keys"])
                 #expect(bob.wait(within: 60) == 0, "\(bob.stderr)")
                 #expect(alice.wait(within: 20) == 0, "\(alice.stderr)")
                 #expect(lab.blocks("alice-\(out)") == [round == 0 ? "block-000001" : "block-000002"])

@@ -37,10 +37,10 @@ extension NodeProcesses {
             func nodes(blocks: Int) throws -> (alice: Launched, bob: Launched) {
                 let flags = ["--blocks", "\(blocks)", "--rounds", "400000"]
                 let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)",
-                                         extra: ["--store", lab.path("alice.keys")] + flags)
+                                         extra: ["--store", lab.path("alice.keys"), "--allow-simulated-keys"] + flags)
                 guard let port = alice.listeningPort() else { throw LabError("alice did not listen: \(alice.stderr)") }
                 let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)",
-                                       extra: ["--store", lab.path("bob.keys")] + flags)
+                                       extra: ["--store", lab.path("bob.keys"), "--allow-simulated-keys"] + flags)
                 return (alice, bob)
             }
             // The stores exist before the KMEs open them: one clean block first.

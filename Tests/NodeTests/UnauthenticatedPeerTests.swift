@@ -63,7 +63,9 @@ extension NodeProcesses {
             #expect(bob.wait(within: 60) == 0, "\(bob.stdout)\(bob.stderr)")
             #expect(alice.wait(within: 20) == 0, "\(alice.stdout)\(alice.stderr)")
             let dropped = alice.stderr.components(separatedBy: "dropped a connection").count - 1
-            #expect(dropped == 5, "\(alice.stderr)")
+            // The three forged hellos reach the node and are dropped by it; the garbage and the
+            // over-long header never make a first frame, so the listener closes them unseen.
+            #expect(dropped == 3, "\(alice.stderr)")
             let report = try lab.report("alice", block: "block-000001")
             #expect((report["node"] as? [String: Any])?["poolPositionBits"] as? Int == 0)
         }

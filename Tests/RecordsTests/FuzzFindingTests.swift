@@ -77,3 +77,27 @@ struct FuzzFindingTests {
         #expect(smallError.description == wholeError.description)
     }
 }
+
+/// A line longer than ``CSVRecordReader/maximumLineBytes`` is an error naming the file and the
+/// line, whether it ends in the first chunk read or runs on without a newline; the reader never
+/// holds more than the cap and one chunk.
+@Suite("record files: long lines")
+struct LongLineTests {
+    @Test(arguments: [("with a newline", true), ("without one", false)], [1 << 16, CSVRecordReader.defaultChunkBytes])
+    func aLineOverTheCapIsRefused(_ ending: (String, Bool), chunk: Int) throws {
+        let long = String(repeating: "7", count: CSVRecordReader.maximumLineBytes + 10)
+        let path = try temporaryFile("long.csv", "\(header)\n1,0,0,10,0,0,0\n\(long)" + (ending.1 ? "\n2,0,0,20,0,0,0\n" : ""))
+        let error = try #require(throws: RecordError.self) {
+            var reader = try CSVRecordReader(path: path, chunkBytes: chunk)
+            while try reader.next() != nil {}
+        }
+        #expect(error.line == 3 && error.file == path, "\(error)")
+        #expect(error.description.contains("longer than 1048576 bytes"), "\(error)")
+    }
+
+    @Test func aLongHeaderIsRefused() throws {
+        let path = try temporaryFile("long-header.csv", String(repeating: "x", count: CSVRecordReader.maximumLineBytes + 1))
+        let error = try #require(throws: RecordError.self) { _ = try CSVRecordReader(path: path, chunkBytes: 1 << 16) }
+        #expect(error.line == 1, "\(error)")
+    }
+}

@@ -1,3 +1,4 @@
+import KeyPool
 import Protocol
 import SecurityBounds
 import Testing
@@ -6,7 +7,8 @@ import Testing
 @Suite("Hello")
 struct HelloTests {
     static let alice = Hello(role: .alice, block: 7, version: "0.9.0",
-                             configuration: ProtocolConfiguration(rounds: 10_000_000, mode: .spotCheck, testFraction: 0.05))
+                             configuration: ProtocolConfiguration(rounds: 10_000_000, mode: .spotCheck, testFraction: 0.05),
+                             refillBits: 16_640, pool: PoolState(capacity: 1 << 20))
 
     static func bob(_ change: (inout Hello) -> Void = { _ in }) -> Hello {
         var hello = alice
@@ -31,11 +33,31 @@ struct HelloTests {
         ("verification bits: Alice 64, Bob 128", bob { $0.configuration.finiteSize.verificationBits = 128 }),
         ("reconciliation efficiency: Alice 1.2, Bob 1.1", bob { $0.configuration.finiteSize.reconciliationEfficiency = 1.1 }),
         ("frame bits: Alice 2097152, Bob 1048576", bob { $0.configuration.frameBits = 1 << 20 }),
+        ("--refill-bits: Alice 16640, Bob 0", bob { $0.refillBits = 0 }),
+        ("measurements: Alice --source (simulated), Bob --records", bob { $0.measurements = .recorded }),
         ("role: both are Alice", alice),
     ])
     func mismatchNamesTheField(expected: String, bob: Hello) {
         #expect(Self.alice.mismatch(with: bob) == expected)
         if bob.role == .bob { #expect(bob.mismatch(with: Self.alice) == expected) }
+    }
+
+    /// Pools in step: equal states, or Alice's equal to Bob's once his held key is committed.
+    /// Anything else is a divergence, whichever node judges.
+    @Test func poolDivergence() {
+        let start = PoolState(capacity: 1 << 20)
+        let refilled = start.refilled(block: 6, session: Array("s6".utf8), bytes: 2080)
+        #expect(Self.alice.poolDivergence(with: Self.bob()) == nil)
+        var alice = Self.alice
+        alice.pool = refilled
+        let holding = Self.bob { $0.pool = start; $0.poolWithHeld = refilled }
+        #expect(alice.poolDivergence(with: holding) == nil && holding.poolDivergence(with: alice) == nil)
+        #expect(Self.alice.poolDivergence(with: holding) == nil)
+        let copied = Self.bob { $0.pool = start.refilled(block: 6, session: Array("mallory".utf8), bytes: 2080) }
+        let message = alice.poolDivergence(with: copied)
+        #expect(message?.hasPrefix("the key pools have diverged: Alice's pool has capacity") == true)
+        #expect(copied.poolDivergence(with: alice) == message)
+        #expect(alice.poolDivergence(with: Self.bob()) != nil)
     }
 
     /// The first differing field is named, in the order of the payload.
@@ -47,7 +69,7 @@ struct HelloTests {
     /// Layout of docs/wire.md for one hello.
     @Test func layout() {
         let bytes = WireCodec.encode(.hello(Self.alice))
-        #expect(bytes.count == 1 + 8 + 1 + 5 + 1 + 8 + 8 + 8 + 8 + 4 + 8 + 8)
+        #expect(bytes.count == 1 + 8 + 1 + 5 + 1 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 8 + 1 + 24 + 24)
         #expect(bytes[0] == 0 && bytes[1] == 7 && bytes[9] == 5 && Array(bytes[10..<15]) == Array("0.9.0".utf8) && bytes[15] == 1)
     }
 
@@ -59,7 +81,8 @@ struct HelloTests {
 
     // Offsets in the encoding of `alice` (version of 5 bytes): role 0, block 1, version count 9,
     // version 10, mode 15, rounds 16, test fraction 24, epsilon PE 32, epsilon PA 40,
-    // verification bits 48, efficiency 52, frame bits 60.
+    // verification bits 48, efficiency 52, frame bits 60, refill bits 68, measurements 76,
+    // pool state 77, pool state with the held key 101.
     static func set(_ offset: Int, _ value: UInt64, bytes count: Int = 8) -> @Sendable (inout [UInt8]) -> Void {
         { bytes in for i in 0..<count { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) } }
     }
@@ -84,6 +107,12 @@ struct HelloTests {
         Case(name: "efficiency NaN", change: set(52, Double.nan.bitPattern)),
         Case(name: "frame bits 1023", change: set(60, 1023)),
         Case(name: "frame bits 2^30 + 1", change: set(60, (1 << 30) + 1)),
+        Case(name: "refill bits 100", change: set(68, 100)),
+        Case(name: "refill bits 2^30 + 128", change: set(68, (1 << 30) + 128)),
+        Case(name: "measurements 2", change: set(76, 2, bytes: 1)),
+        Case(name: "pool capacity 17", change: set(77, 17)),
+        Case(name: "held pool capacity 2^38", change: set(101, 1 << 38)),
+        Case(name: "cut before the held pool state", change: { $0.removeLast(24) }),
     ]
 
     @Test(arguments: cases)

@@ -8,7 +8,7 @@ import FuzzSupport
 /// shorter), then the header's bytes: any number of them, though only 64 can be a header.
 /// A header that decodes must describe a pool that fits the file (position ≤ capacity ≤ file
 /// length − 64, multiples of 16, at most 2^37 bytes) and encode back to exactly the input —
-/// but for a version-1 header, which is read and written back as version 2; one that does not
+/// but for a version-1 or -2 header, which is read and written back as version 3; one that does not
 /// decode must be a `.format` error naming the file.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPoolHeader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -28,7 +28,7 @@ public func fuzzPoolHeader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         require(fileLength >= UInt64(PoolHeader.byteCount) && fileLength - UInt64(PoolHeader.byteCount) >= header.capacity,
                 "capacity \(header.capacity) accepted in a file of \(fileLength) bytes")
         var expected = bytes
-        if expected[8] == 1 { expected[8] = 2 }
+        if expected[8] == 1 || expected[8] == 2 { expected[8] = 3 }
         require(header.encoded() == expected, "the header encodes to different bytes")
     } catch {
         require(error.code == .format, "a bad header reported as \(error.code)")

@@ -1,0 +1,202 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTPTypes
+
+/// How long a KME waits for a client, and how many connections it keeps, so that no stranger
+/// holding sockets open — idle, never starting TLS, or trickling a request byte by byte — can
+/// keep legitimate SAEs out.
+public struct KMEConnectionLimits: Sendable, Equatable {
+    /// Seconds from accepting a connection (or finishing the previous response) to the end of
+    /// the next request's headers, the TLS handshake included.
+    public var headerTimeout: Double
+    /// Seconds from the end of the headers to the end of the body.
+    public var bodyTimeout: Double
+    /// Seconds an idle keep-alive connection stays open after a response.
+    public var idleTimeout: Double
+    /// Connections open at once, from every address; more wait in the listen backlog.
+    public var maximumConnections: Int
+    /// Connections open at once from one IP address; more are closed when accepted.
+    public var maximumConnectionsPerAddress: Int
+
+    public init(headerTimeout: Double = 10, bodyTimeout: Double = 10, idleTimeout: Double = 30,
+                maximumConnections: Int = 1024, maximumConnectionsPerAddress: Int = 256) {
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+        self.maximumConnections = maximumConnections
+        self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+    }
+
+    /// The limits for a process that may open `fileLimit` descriptors: a global cap that
+    /// leaves room for the store, logs and listening socket (64 descriptors), at most 4,096,
+    /// and a quarter of it per address (at least 1).
+    public static func fitting(fileLimit: Int) -> KMEConnectionLimits {
+        let global = max(1, min(4096, fileLimit - 64))
+        return KMEConnectionLimits(maximumConnections: global, maximumConnectionsPerAddress: max(1, global / 4))
+    }
+}
+
+/// Counts open connections per address, shared by every connection's ``ConnectionGuard``.
+final class ConnectionCounter: Sendable {
+    private struct State {
+        var byAddress: [String: Int] = [:]
+        var lastRefusalLog: NIODeadline = .uptimeNanoseconds(0)
+    }
+    private let state = NIOLockedValueBox(State())
+    let limits: KMEConnectionLimits
+    let logger: Logger
+
+    init(limits: KMEConnectionLimits, logger: Logger) {
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Registers a connection from `address`; false (and nothing registered) when that
+    /// address has its maximum already.
+    func open(_ address: String) -> Bool {
+        let (accepted, count) = state.withLockedValue { state -> (Bool, Int) in
+            let count = state.byAddress[address, default: 0]
+            guard count < limits.maximumConnectionsPerAddress else { return (false, count) }
+            state.byAddress[address] = count + 1
+            return (true, count + 1)
+        }
+        if !accepted {
+            logRefusal("a connection from \(address) closed: it has \(count) open, the most one address may hold (\(limits.maximumConnectionsPerAddress))")
+        }
+        return accepted
+    }
+
+    func close(_ address: String) {
+        state.withLockedValue { state in
+            let count = state.byAddress[address, default: 1] - 1
+            state.byAddress[address] = count > 0 ? count : nil
+        }
+    }
+
+    /// Logs a refusal at most once a second (a flood must not flood the log too).
+    func logRefusal(_ message: String) {
+        let now = NIODeadline.now()
+        let due = state.withLockedValue { state -> Bool in
+            guard now - state.lastRefusalLog >= .seconds(1) else { return false }
+            state.lastRefusalLog = now
+            return true
+        }
+        if due { logger.warning("\(message)") }
+    }
+}
+
+/// The global cap, as Hummingbird's accept loop asks it (on the listening channel's event
+/// loop, which calls every method): no new connection is accepted while
+/// ``KMEConnectionLimits/maximumConnections`` are open; they wait in the listen backlog.
+struct GlobalConnectionCap: AvailableConnectionsDelegate {
+    let counter: ConnectionCounter
+    private var open = 0
+
+    init(counter: ConnectionCounter) { self.counter = counter }
+
+    mutating func connectionOpened() { open += 1 }
+    mutating func connectionClosed() { open -= 1 }
+
+    func isAcceptingNewConnections() -> Bool {
+        guard open >= counter.limits.maximumConnections else { return true }
+        counter.logRefusal("\(open) connections open, the most this KME keeps (\(counter.limits.maximumConnections)); new ones wait")
+        return false
+    }
+}
+
+/// One connection's guard, in its pipeline after HTTP decoding: closes it when one address
+/// holds too many connections, when the TLS handshake and request headers take longer than
+/// ``KMEConnectionLimits/headerTimeout``, the body longer than
+/// ``KMEConnectionLimits/bodyTimeout``, or it sits idle longer than
+/// ``KMEConnectionLimits/idleTimeout`` after a response. It is added when the connection is
+/// set up, before the handshake starts, so every timer covers the handshake too.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let counter: ConnectionCounter
+    private var address: String?
+    private var deadline: Scheduled<Void>?
+    private var handling = false
+
+    init(counter: ConnectionCounter) {
+        self.counter = counter
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard address == nil else { return }
+        let remote = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard counter.open(remote) else {
+            context.close(promise: nil)
+            return
+        }
+        address = remote
+        arm(context: context, seconds: counter.limits.headerTimeout, what: "its TLS handshake and request headers")
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
+    private func release() {
+        deadline?.cancel()
+        deadline = nil
+        if let address {
+            counter.close(address)
+            self.address = nil
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head:
+            handling = true
+            arm(context: context, seconds: counter.limits.bodyTimeout, what: "its request body")
+        case .end:
+            // The response is the server's business; no client deadline until it is written.
+            deadline?.cancel()
+            deadline = nil
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            handling = false
+            arm(context: context, seconds: counter.limits.idleTimeout, what: "a next request (idle)")
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(context: ChannelHandlerContext, seconds: Double, what: String) {
+        deadline?.cancel()
+        let channel = context.channel
+        let logger = counter.logger
+        let address = self.address ?? "unknown"
+        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
+            logger.debug("closing a connection from \(address): no \(what) within \(seconds) s")
+            channel.close(promise: nil)
+        }
+    }
+}
