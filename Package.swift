@@ -101,7 +101,10 @@ let package = Package(
         .target(name: "KeyStores", dependencies: ["KeyStore", "KeyStoreSQLite", "KeyStorePostgres"]),
         .target(
             name: "Transport",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         // The codec of the unauthenticated link between a lab's device and the source service,
         // without the transport, so that the fuzz targets can use it without SwiftNIO.

@@ -122,7 +122,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counter: ConnectionCounter
     private var address: String?
     private var deadline: Scheduled<Void>?
-    private var handling = false
 
     init(counter: ConnectionCounter) {
         self.counter = counter
@@ -169,7 +168,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            handling = true
             arm(context: context, seconds: counter.limits.bodyTimeout, what: "its request body")
         case .end:
             // The response is the server's business; no client deadline until it is written.
@@ -183,7 +181,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            handling = false
             arm(context: context, seconds: counter.limits.idleTimeout, what: "a next request (idle)")
         }
         context.write(data, promise: promise)

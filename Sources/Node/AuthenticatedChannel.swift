@@ -5,21 +5,6 @@ import Protocol
 import Transport
 import Wire
 
-/// Why a networked run ended without a key before or outside the protocol's own decisions:
-/// the connection, the authentication of a frame, the peer's configuration or the key pool.
-/// Every such failure ends the run with exit 3 on the node, and the reason names the frame and
-/// the check that failed.
-public struct NodeFailure: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    /// Whether the failure is a security event — diverged pools, a pool followed ahead
-    /// repeatedly — rather than a routine failure: the node logs it as such and exits 4.
-    public let securityEvent: Bool
-    public init(_ description: String, securityEvent: Bool = false) {
-        self.description = description
-        self.securityEvent = securityEvent
-    }
-}
-
 /// The public channel of one run between two nodes, authenticated with Wegman–Carter tags
 /// (SECURITY-MATH §7, docs/authentication.md): every frame carries the run's session ID, its
 /// direction, its sequence number and the pool position of the run's keys, all under the tag.
@@ -106,21 +91,8 @@ public struct AuthenticatedChannel {
         return nil
     }
 
-    /// The pad slot of pool notices: the last sequence number of the listener's direction,
-    /// which no run frame uses (``send(_:)`` stops one short of it).
-    static let noticeSequence = UInt32(AuthenticationKeys.tagsPerDirection - 1)
-
-    /// The bytes a pool notice's tag covers: a fixed label and the position, nothing the sender
-    /// of a hello could choose. However often a notice for one position is sent, its pad covers
-    /// the same bytes, so repeating it reveals nothing new about the hash key.
-    static func noticeBytes(position: UInt64) -> [UInt8] {
-        Array("diqkd pool notice".utf8) + (0..<8).map { UInt8(truncatingIfNeeded: position >> (8 * UInt64($0))) }
-    }
-
-    /// A listening node whose pool is ahead of this one's answers with a notice of its position
-    /// (`abort` at that position, sequence 0), tagged with the notice pad of its reservation
-    /// *at that position* (``noticeSequence``), which it peeks at without spending: a stranger
-    /// cannot make it spend key. This node checks that tag by peeking at the same bytes: a
+    /// A listening node whose pool is ahead of this one's answers with a ``PoolNotice`` of its
+    /// position. This node checks its tag by peeking at the same bytes: a
     /// forged or altered notice fails and costs nothing beyond this run's own reservation; an
     /// authentic one is followed — the bytes up to and including that reservation are burned,
     /// since its notice pad has been used — and the run ends; the next one starts in step.
@@ -131,20 +103,15 @@ public struct AuthenticatedChannel {
         guard header.poolPosition % (8 * KeyPool.granule) == 0 else {
             throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), not a reservation boundary; ignored")
         }
-        let notice = Self.noticeBytes(position: target)
         let authentic: Bool
         do {
-            let keys = try AuthenticationKeys(reservation: try pool.peek(bytes: AuthenticationKeys.byteCount, at: target))
-            authentic = notice.withUnsafeBytes { bytes in
-                frame.suffix(FrameHeader.tagByteCount).withUnsafeBytes { tag in
-                    keys.verify(bytes, tag: tag, direction: peerDirection.rawValue, sequence: Self.noticeSequence)
-                }
-            }
+            authentic = try PoolNotice.verify(frame.suffix(FrameHeader.tagByteCount), pool: pool, position: target,
+                                              direction: peerDirection.rawValue)
         } catch {
             throw NodeFailure("\(peerName)'s notice names pool bit \(header.poolPosition), which this pool cannot check "
                               + "(\(error)); ignored, nothing skipped")
         }
-        epsilonAuthentication += PolynomialHash.forgeryBound(byteCount: notice.count)
+        epsilonAuthentication += PolynomialHash.forgeryBound(byteCount: PoolNotice.bytes(position: target).count)
         guard authentic else {
             throw NodeFailure("a notice that \(peerName)'s pool is at bit \(header.poolPosition) failed authentication: forged or "
                               + "altered; ignored, nothing skipped")
@@ -154,10 +121,10 @@ public struct AuthenticatedChannel {
             burn.wipe()
         } catch {
             throw NodeFailure("\(peerName) says (authenticated) its pool is at bit \(header.poolPosition), ahead of this node's; "
-                              + "it cannot be followed: \(error.description)", securityEvent: true)
+                              + "it cannot be followed: \(error.description)", securityEvent: .poolSkipped)
         }
         throw NodeFailure("the key pools were out of step: \(peerName) says (authenticated) its pool is at bit \(header.poolPosition), "
-                          + "ahead of this node's; this node skipped past it, so the next run starts in step", securityEvent: true)
+                          + "ahead of this node's; this node skipped past it, so the next run starts in step", securityEvent: .poolSkipped)
     }
 
     /// Answers a run opened by the peer: reads its hello, checks its tag against the pool bytes
@@ -182,8 +149,10 @@ public struct AuthenticatedChannel {
         let peerPosition = header.poolPosition / 8
         if peerPosition < pool.position {
             // The peer is behind: those bytes are spent here. Tell it this pool's position,
-            // under the notice pad at that position (see `followNotice`), spending nothing.
-            sendPoolNotice(pool: pool)
+            // under the notice pad at that position (``PoolNotice``), spending nothing; a pool
+            // with no whole reservation left there sends a zero tag, which the peer ignores.
+            sendNotice("this node's pool is at bit \(pool.position * 8)", position: pool.position,
+                       tag: PoolNotice.tag(pool, position: pool.position, direction: ownDirection.rawValue))
             throw NodeFailure("the key pools were out of step: \(peerName)'s hello uses pool bit \(header.poolPosition), already "
                               + "consumed here (this node is at bit \(pool.position * 8)); this node told the peer its position, so "
                               + "the next run starts in step")
@@ -213,31 +182,12 @@ public struct AuthenticatedChannel {
         return peer
     }
 
-    /// Sends the notice that this pool is ahead: an `abort` at the pool's position whose tag is
-    /// the notice pad's over ``noticeBytes(position:)``. Spends nothing; a pool too short to
-    /// peek at sends a zero tag, which the peer ignores.
-    private func sendPoolNotice(pool: KeyPool) {
-        let position = pool.position
-        var notice = WireCodec.frame(.message(.abort(reason: "this node's pool is at bit \(position * 8)")),
-                                     direction: ownDirection, session: session, poolPosition: position * 8, sequence: 0)
-        var tag = [UInt8](repeating: 0, count: FrameHeader.tagByteCount)
-        if let bytes = try? pool.peek(bytes: AuthenticationKeys.byteCount, at: position),
-           let keys = try? AuthenticationKeys(reservation: bytes),
-           let made = try? Self.noticeBytes(position: position).withUnsafeBytes({ raw throws(AuthenticationError) in
-               try keys.tag(raw, direction: ownDirection.rawValue, sequence: Self.noticeSequence)
-           }) {
-            tag = made
-        }
-        notice.replaceSubrange((notice.count - FrameHeader.tagByteCount)..., with: tag)
-        try? connection.send(notice)
-    }
-
-    /// Sends an unauthenticated `abort` (zero tag) at pool byte `position`: a refusal the peer
-    /// may read but must not trust, sent without spending key.
-    private func sendNotice(_ reason: String, position: UInt64) {
+    /// Sends an `abort` at pool byte `position` without spending key: with a zero tag (nil), a
+    /// refusal the peer may read but must not trust; or with a ``PoolNotice`` tag.
+    private func sendNotice(_ reason: String, position: UInt64, tag: [UInt8]? = nil) {
         var notice = WireCodec.frame(.message(.abort(reason: String(reason.utf8.prefix(WireCodec.maximumReasonBytes)) ?? reason)),
                                      direction: ownDirection, session: session, poolPosition: position * 8, sequence: 0)
-        notice.replaceSubrange((notice.count - FrameHeader.tagByteCount)..., with: [UInt8](repeating: 0, count: FrameHeader.tagByteCount))
+        notice.replaceSubrange((notice.count - FrameHeader.tagByteCount)..., with: tag ?? [UInt8](repeating: 0, count: FrameHeader.tagByteCount))
         try? connection.send(notice)
     }
 
@@ -278,8 +228,8 @@ public struct AuthenticatedChannel {
     /// Sends one message or hello, tagged with the next one-time pad of this direction.
     mutating func send(_ payload: FramePayload) throws(NodeFailure) {
         guard let keys else { throw NodeFailure("internal: no keys reserved before sending") }
-        guard sent < Self.noticeSequence else {
-            throw NodeFailure("the run needs more than \(Self.noticeSequence) frames from \(role.rawValue), its authentication budget")
+        guard sent < PoolNotice.sequence else {
+            throw NodeFailure("the run needs more than \(PoolNotice.sequence) frames from \(role.rawValue), its authentication budget")
         }
         var frame = WireCodec.frame(payload, direction: ownDirection, session: session, poolPosition: position * 8, sequence: sent)
         let body = frame.count - FrameHeader.tagByteCount
@@ -374,7 +324,7 @@ public struct AuthenticatedChannel {
     /// sequence number; counts its forgery probability.
     private mutating func authenticate(_ frame: [UInt8], header: FrameHeader, what: String) throws(NodeFailure) {
         guard let keys else { throw NodeFailure("internal: no keys reserved before checking a tag") }
-        guard header.sequence < Self.noticeSequence else {
+        guard header.sequence < PoolNotice.sequence else {
             throw NodeFailure("\(what): sequence number \(header.sequence) beyond the run's authentication budget")
         }
         let body = frame.count - FrameHeader.tagByteCount
@@ -407,7 +357,7 @@ public struct AuthenticatedChannel {
     /// Sends an authenticated abort, if the connection still works, so the peer stops with
     /// this node's reason rather than a timeout.
     mutating func abort(_ reason: String) {
-        guard keys != nil, sent < Self.noticeSequence else { return }
+        guard keys != nil, sent < PoolNotice.sequence else { return }
         try? send(.message(.abort(reason: reason)))
     }
 

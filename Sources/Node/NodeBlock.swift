@@ -111,8 +111,8 @@ public enum NodeBlock {
         /// Whether the peer's hello authenticated: a failure before that was an unauthenticated
         /// connection (garbage, a port scan, a forgery), which spent no key and is not a run.
         public let peerAuthenticated: Bool
-        /// Whether the run ended on a security event (``NodeFailure/securityEvent``).
-        public let securityEvent: Bool
+        /// The security event that ended the run, if one did (``NodeFailure/securityEvent``).
+        public let securityEvent: NodeFailure.SecurityEvent?
     }
 
     /// Runs one block over `connection`.
@@ -145,12 +145,15 @@ public enum NodeBlock {
         var device: SourceDevice?
         var settlement: Settlement?
         var heldNow = false
-        var securityEvent = false
+        var securityEvent: NodeFailure.SecurityEvent?
         defer { device?.close() }
         func protocolReport(_ outcome: PartyOutcome) -> ProtocolReport {
-            ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
-                           seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds, publicBits: channel.publicBits)
+            var report = ProtocolReport(configuration: settings.configuration, ledger: machine?.ledger ?? Ledger(), outcome: outcome,
+                                        seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
+                                        publicBits: channel.publicBits)
                 .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
+            report.simulation = measurements.kind == .simulatedSource
+            return report
         }
         func report(_ protocolReport: ProtocolReport) -> NodeReport {
             // A key's report counts the refill its delivery makes, and the pool as it will be.
@@ -172,12 +175,13 @@ public enum NodeBlock {
                 if let difference = own.mismatch(with: comparable) {
                     return NodeFailure("the nodes' configurations differ: \(difference)")
                 }
-                if let divergence = own.poolDivergence(with: peer) { return NodeFailure(divergence, securityEvent: true) }
+                if let divergence = own.poolDivergence(with: peer) { return NodeFailure(divergence, securityEvent: .poolsDiverged) }
                 return nil
             }
             let peer = initiator ? try channel.open(pool: pool, hello: own)
                                  : try channel.accept(pool: pool, hello: own, helloTimeout: min(settings.timeout, helloTimeout), check: check)
-            if let refusal = check(peer) { throw refusal }
+            // The listener made these checks before it reserved anything; the connector makes them now.
+            if initiator, let refusal = check(peer) { throw refusal }
             if let held {
                 settlement = try settle(held.number, peerNextBlock: peer.block, journal: journal)
             }
@@ -230,7 +234,7 @@ public enum NodeBlock {
                 }
             }
         } catch {
-            if let failure = error as? NodeFailure, failure.securityEvent { securityEvent = true }
+            securityEvent = (error as? NodeFailure)?.securityEvent
             channel.abort("\(error)")
             outcome = machine?.outcome.flatMap { if case .aborted = $0, !heldNow { return $0 } else { return nil } }
                 ?? .aborted(reason: "\(error)")

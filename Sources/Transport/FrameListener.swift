@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -8,14 +9,16 @@ import NIOPosix
 /// With a `firstFrameTimeout`, every connection is read from the moment it arrives, and is
 /// offered to ``accept(timeout:)`` only once its first frame is complete; one that sends none
 /// within the timeout is closed by the event loop. Silent or slow strangers therefore never
-/// stand between the reader and a peer that speaks at once, however many there are (at most
-/// ``maximumUnspoken`` wait at a time; more are closed when they arrive).
+/// stand between the reader and a peer that speaks at once, however many there are: at most
+/// ``maximumUnspoken`` wait at a time, and a new connection beyond them closes the one that has
+/// waited longest, so a flood of silent sockets cannot shut out a peer whose hello follows its
+/// connection at once.
 public final class FrameListener: @unchecked Sendable {
     private let server: Channel
     private let accepted = ConnectionQueue()
     /// Connections waiting for their first frame at once, with a `firstFrameTimeout`.
     public static let maximumUnspoken = 256
-    private let unspoken = UnspokenCount()
+    private let unspoken = UnspokenConnections()
     /// The bound address (with the real port when 0 was asked for).
     public let endpoint: Endpoint
 
@@ -49,29 +52,23 @@ public final class FrameListener: @unchecked Sendable {
                         }, position: .first)
                         return
                     }
-                    let spoken = SpokenLatch()
+                    // Whoever takes the channel out of `unspoken` first decides its fate: its first
+                    // frame (offered), its timeout or eviction (closed), or its own close.
+                    var connection: FrameConnection?
                     let inbox = FrameQueue(maximumBytes: FrameQueue.queuedFrames * maximumFrameBytes) {
-                        guard let connection = spoken.fire() else { return }
-                        unspoken.leave()
+                        guard unspoken.remove(channel), let connection else { return }
                         if !accepted.push(connection) { channel.close(promise: nil) }
                     }
                     try FrameConnection.configure(channel, format: format, inbox: inbox, cap: cap)
-                    let connection = FrameConnection(channel: channel, inbox: inbox, cap: cap)
-                    spoken.arm(connection)
+                    let made = FrameConnection(channel: channel, inbox: inbox, cap: cap)
+                    connection = made
                     try channel.pipeline.syncOperations.addHandler(WhenActive {
-                        guard unspoken.enter() else {
-                            spoken.disarm()
-                            channel.close(promise: nil)
-                            return
-                        }
-                        channel.closeFuture.whenComplete { _ in if spoken.disarm() { unspoken.leave() } }
+                        unspoken.add(channel)?.close(promise: nil)
+                        channel.closeFuture.whenComplete { _ in unspoken.remove(channel) }
                         channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(firstFrameTimeout * 1e9))) {
-                            if spoken.disarm() {
-                                unspoken.leave()
-                                channel.close(promise: nil)
-                            }
+                            if unspoken.remove(channel) { channel.close(promise: nil) }
                         }
-                        connection.startReading()
+                        made.startReading()
                     }, position: .first)
                 }
             }
@@ -132,49 +129,27 @@ final class ConnectionQueue: @unchecked Sendable {
     }
 }
 
-/// The connection of a listener's channel until its first frame arrives (``fire()``) or it is
-/// given up (``disarm()``): exactly one of the two gets it.
-final class SpokenLatch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var connection: FrameConnection?
+/// The channels of a listener waiting for their first frame, oldest first, at most
+/// ``FrameListener/maximumUnspoken``.
+final class UnspokenConnections: Sendable {
+    private let waiting = NIOLockedValueBox<[Channel]>([])
 
-    func arm(_ connection: FrameConnection) {
-        lock.lock()
-        self.connection = connection
-        lock.unlock()
+    /// Adds a channel; returns the oldest waiting one, taken out, when there are too many.
+    func add(_ channel: Channel) -> Channel? {
+        waiting.withLockedValue { waiting in
+            waiting.append(channel)
+            return waiting.count > FrameListener.maximumUnspoken ? waiting.removeFirst() : nil
+        }
     }
 
-    /// The connection, if not disarmed or fired before.
-    func fire() -> FrameConnection? {
-        lock.lock()
-        defer { lock.unlock() }
-        let taken = connection
-        connection = nil
-        return taken
-    }
-
-    /// Gives the connection up; true if it was still waiting for its first frame.
+    /// Takes `channel` out; false when it was not waiting (taken out before).
     @discardableResult
-    func disarm() -> Bool { fire() != nil }
-}
-
-/// Connections waiting for their first frame, bounded by ``FrameListener/maximumUnspoken``.
-final class UnspokenCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func enter() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        guard count < FrameListener.maximumUnspoken else { return false }
-        count += 1
-        return true
-    }
-
-    func leave() {
-        lock.lock()
-        count -= 1
-        lock.unlock()
+    func remove(_ channel: Channel) -> Bool {
+        waiting.withLockedValue { waiting in
+            guard let index = waiting.firstIndex(where: { $0 === channel }) else { return false }
+            waiting.remove(at: index)
+            return true
+        }
     }
 }
 

@@ -25,28 +25,25 @@ final class FrameQueue: @unchecked Sendable {
     /// Queues a frame; `false` when the peer has sent more than the reader may hold.
     func push(_ frame: [UInt8]) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         let waiting = frames.count - head
         guard waiting < Self.queuedFrames, queuedBytes + frame.count <= maximumBytes else {
             if ending == nil {
                 ending = TransportError(.malformed, "the peer sent \(waiting + 1) frames (\(queuedBytes + frame.count) bytes) without waiting for an answer")
             }
             condition.broadcast()
+            condition.unlock()
             return false
         }
         var first: (() -> Void)?
         if ending == nil {
             frames.append(frame)
             queuedBytes += frame.count
-            first = onFirstFrame
-            onFirstFrame = nil
+            swap(&first, &onFirstFrame)
         }
         condition.signal()
-        if let first {
-            condition.unlock()
-            first()
-            condition.lock()
-        }
+        condition.unlock()
+        // Outside the lock: the callback hands the connection to another queue.
+        first?()
         return true
     }
 

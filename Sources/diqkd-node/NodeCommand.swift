@@ -120,7 +120,6 @@ struct NodeCommand: ParsableCommand {
         // Keys an earlier run committed and a kill cut off before delivery.
         try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
         var block = 0
-        var skipsInARow = 0
         while blocks == 0 || block < blocks {
             block += 1
             guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
@@ -161,29 +160,15 @@ struct NodeCommand: ParsableCommand {
             }
             // This run's key and a pending key the hello settled, in block order.
             let refills = try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
-            if result.securityEvent {
-                let reason = result.report.protocolReport.abortReason ?? "unknown"
-                log("SECURITY EVENT in block \(result.report.node.block): \(reason)")
-                skipsInARow += 1
-                let diverged = reason.contains("diverged")
-                if diverged || skipsInARow >= 2 {
-                    try? folder.publishAborted(session: result.report.node.session, report: result.report)
-                    if json { try? JSONOutput.print(result.report, pretty: false) } else { printSummary(result.report, folder: nil, refilled: nil) }
-                    throw CLIError.securityEvent("security event: \(reason)"
-                                   + (diverged ? "" : " (the second skip in a row: a copy of this pool may be in use elsewhere)")
-                                   + "; no key written, the node stops.")
-                }
-            } else {
-                skipsInARow = 0
-            }
-            try finish(result, folder: folder, refilled: refills[result.report.node.block])
+            let alarm = try securityAlarm(result, folder: folder)
+            try finish(result, folder: folder, refilled: refills[result.report.node.block], alarm: alarm)
         }
     }
 
     /// This node's next block number: past every block published or committed in the output
     /// folder and, with `--store`, past every block the store has held (a fresh or cleaned
     /// folder must not reuse a number whose keys the store holds or has delivered).
-    private func nextBlock(_ folder: OutputFolder) throws -> UInt64 {
+    func nextBlock(_ folder: OutputFolder) throws -> UInt64 {
         guard let store else { return folder.nextBlock() }
         final class Last: @unchecked Sendable { var block: UInt64 = 0 }
         let last = Last()
@@ -200,14 +185,15 @@ struct NodeCommand: ParsableCommand {
 
     /// Reports a run: its JSON line or summary; the report of a run without a key as
     /// `aborted-…json`, and exit 3.
-    private func finish(_ result: NodeBlock.Result, folder: OutputFolder, refilled: Bool?) throws {
+    /// - Parameter alarm: a security event that stops the node (exit 4 instead of 3).
+    private func finish(_ result: NodeBlock.Result, folder: OutputFolder, refilled: Bool?, alarm: String?) throws {
         var report = result.report
         if records != nil { report.protocolReport.premise = "assumed" }
-        report.protocolReport.simulation = source != nil
         if json { try JSONOutput.print(report, pretty: false) }
         guard case .key = result.outcome, !report.protocolReport.aborted else {
             try folder.publishAborted(session: report.node.session, report: report)
             if !json { printSummary(report, folder: nil, refilled: nil) }
+            if let alarm { throw CLIError.securityEvent("security event: \(alarm); no key written, the node stops.") }
             throw CLIError.aborted("block \(report.node.block) aborted: \(report.protocolReport.abortReason ?? "unknown reason"); no key written.")
         }
         if !json { printSummary(report, folder: folder, refilled: refilled) }
@@ -215,97 +201,6 @@ struct NodeCommand: ParsableCommand {
             log("WARNING: block \(report.node.block) made \(grouped(report.protocolReport.keyBits)) key bits but its authentication "
                 + "consumed \(grouped(report.protocolReport.authenticationBits ?? 0)) pool bits: a net loss; use more --rounds")
         }
-    }
-
-    /// Bob's key held from an earlier run, with what its delivery would refill (from its report).
-    private func heldKey(_ folder: OutputFolder) throws -> HeldKey? {
-        guard let number = try folder.pendingBlock() else { return nil }
-        let name = "\(folder.path)/\(OutputFolder.pendingName(number))"
-        guard let data = FileManager.default.contents(atPath: "\(name)/report.json") else {
-            throw CLIError.failure("\(name) has no report.json: a damaged journal; compare both sites' stores before moving it away")
-        }
-        let report = try Self.decodeReport(data, in: name)
-        return HeldKey(number: number, refillBytes: report.node.refillBits / 8, session: report.node.session)
-    }
-
-    /// Delivers every committed key in `folder`, oldest first, each in steps that are safe to
-    /// repeat, so that a node killed between any two finishes the job when it starts again:
-    /// the pool's refill (once per block, ``KeyPool/refill(_:block:)``); the rest into the
-    /// store (adding a stored block again is a no-op) or a key file; the report as
-    /// `block-NNNNNN/` (kept if there); then the committed copy is overwritten and removed.
-    /// - Returns: for each delivered block, whether its delivery refilled the pool.
-    @discardableResult
-    private func deliverCommitted(folder: OutputFolder, keyName: String, pool: KeyPool) throws -> [UInt64: Bool] {
-        var refills: [UInt64: Bool] = [:]
-        for number in folder.committedBlocks() {
-            let staged = try folder.committed(number, keyName: keyName)
-            let name = "\(folder.path)/\(OutputFolder.committedName(number))"
-            guard constantTimeEqual(staged.checksum, FolderJournal.checksum(key: staged.key, report: Array(staged.report))) else {
-                throw CLIError.failure("\(name): the key or report does not match its checksum, so it is not delivered: a damaged "
-                                       + "journal. The other site may hold this block; compare both sites' stores before moving it away.")
-            }
-            var report = try Self.decodeReport(staged.report, in: name)
-            var key = try Self.key(staged.key, bits: report.protocolReport.keyBits, in: name)
-            let refill = report.node.refillBits / 8
-            guard report.node.refillBits >= 0, report.node.refillBits % (8 * Int(KeyPool.granule)) == 0, refill <= staged.key.count else {
-                throw CLIError.failure("\(name): a refill of \(report.node.refillBits) bits does not fit a key of \(report.protocolReport.keyBits) bits")
-            }
-            do {
-                let delivered = try NodeBlock.deliver(number, key: key, refillBytes: refill, session: report.node.session, pool: pool)
-                key = delivered.key
-                refills[number] = delivered.refilled
-            } catch {
-                throw CLIError.failure("block \(number): the key pool could not be refilled (\(error.description)); the key stays in \(name)")
-            }
-            report.node.poolRemainingBits = pool.remaining * 8
-            if records != nil { report.protocolReport.premise = "assumed" }
-            report.protocolReport.simulation = source != nil
-            if !folder.hasBlock(number) {
-                do { try publish(number, key: key, report: report, to: folder) } catch let error as CLIError {
-                    throw CLIError.failure("block \(number): \(error.message); the key stays committed in \(name) and is delivered "
-                                           + "when the node starts again")
-                }
-            }
-            try folder.discardCommitted(number)
-        }
-        return refills
-    }
-
-    private static func decodeReport(_ data: Data, in folder: String) throws -> NodeReport {
-        do { return try JSONDecoder().decode(NodeReport.self, from: data) } catch {
-            throw CLIError.failure("\(folder)/report.json cannot be read: \(error)")
-        }
-    }
-
-    private static func key(_ bytes: [UInt8], bits: Int, in folder: String) throws -> SecretBits {
-        guard bits > 0, bytes.count == (bits + 7) / 8 else {
-            throw CLIError.failure("\(folder) holds \(bytes.count) key bytes for \(bits) bits")
-        }
-        var bytes = bytes
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        return SecretBits(BitVector(bytesMSBFirst: bytes, count: bits))
-    }
-
-    /// Publishes a block: its key into the site's store (``store``) or a key file, and its report.
-    /// The store is written first, so a crash in between leaves the key stored and the report
-    /// missing, never a report announcing a key that is not there.
-    private func publish(_ number: UInt64, key: SecretBits, report: NodeReport, to folder: OutputFolder) throws {
-        guard let store else {
-            try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: key, report: report)
-            return
-        }
-        var bytes = key.withBits { bits in Array(bits.bytesMSBFirst().prefix(bits.count / 8)) }
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        let block = StoredBlock(number: number, session: report.node.session, key: bytes, simulated: report.protocolReport.simulation != false)
-        try waitFor {
-            let keyStore = try await KeyStoreLocation.open(store)
-            do { try await keyStore.add(block) } catch {
-                await keyStore.close()
-                throw error
-            }
-            await keyStore.close()
-        }
-        try folder.publishBlock(number, keyName: "\(report.node.role.rawValue).key", key: nil, report: report)
     }
 
     private func printSummary(_ report: NodeReport, folder: OutputFolder?, refilled: Bool?) {
@@ -402,57 +297,7 @@ struct NodeCommand: ParsableCommand {
         return endpoint
     }
 
-    private func log(_ line: String) {
+    func log(_ line: String) {
         FileHandle.standardError.write(Data("diqkd node: \(line)\n".utf8))
     }
-}
-
-/// Runs async work from this synchronous command and waits for it (the node's loop is
-/// synchronous; the key store's API is async).
-/// - Throws: what the work threw, a key store's refusal as ``CLIError`` exit 1.
-func waitFor(_ work: @escaping @Sendable () async throws -> Void) throws {
-    final class Outcome: @unchecked Sendable { var error: (any Error)? }
-    let outcome = Outcome()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { try await work() } catch { outcome.error = error }
-        done.signal()
-    }
-    done.wait()
-    if let error = outcome.error as? KeyStoreError { throw CLIError.failure("--store: \(error.description)") }
-    if let error = outcome.error { throw error }
-}
-
-/// The node's ``KeyJournal``: its output folder's `pending-NNNNNN/` and `deliver-NNNNNN/`
-/// folders, each written whole with one flushed rename.
-struct FolderJournal: KeyJournal {
-    let folder: OutputFolder
-    let keyName: String
-
-    func hold(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
-        try folder.holdPending(number, keyName: keyName, key: key, report: report, checksum: try Self.checksum(key, report))
-    }
-
-    func commit(_ number: UInt64, key: SecretBits, report: NodeReport) throws {
-        try folder.commit(number, keyName: keyName, key: key, report: report, checksum: try Self.checksum(key, report))
-    }
-
-    /// SHA-256 of the key file's bytes, then the report file's, as lower-case hex: what a
-    /// pending or committed folder's `checksum` file holds, checked before its key is delivered.
-    static func checksum(key: [UInt8], report: [UInt8]) -> [UInt8] {
-        var hash = SHA256()
-        hash.update(data: key)
-        hash.update(data: report)
-        return Array(hash.finalize().map { String(format: "%02x", $0) }.joined().utf8)
-    }
-
-    private static func checksum(_ key: SecretBits, _ report: NodeReport) throws -> [UInt8] {
-        var bytes = key.withBits { $0.bytesMSBFirst() }
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        return checksum(key: bytes, report: try OutputFolder.json(report))
-    }
-
-    func commitHeld(_ number: UInt64) throws { try folder.commitPending(number) }
-
-    func discardHeld(_ number: UInt64) throws { try folder.discardPending(number) }
 }

@@ -113,7 +113,7 @@ extension NodeProcesses {
             let port = try #require(alice.listeningPort())
             var strangers: [Int32] = []
             defer { for fd in strangers { close(fd) } }
-            for _ in 0..<20 { strangers.append(try Self.connect(port)) }
+            for _ in 0..<20 { strangers.append(try loopbackSocket(to: port)) }
             let started = Date()
             let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")
             #expect(await bob.finish(within: 60) == 0, "\(bob.stdout)\(bob.stderr)")
@@ -121,6 +121,23 @@ extension NodeProcesses {
             #expect(Date().timeIntervalSince(started) < 30, "the peer waited behind the strangers")
             let report = try lab.report("alice", block: "block-000001")
             #expect((report["node"] as? [String: Any])?["poolPositionBits"] as? Int == 0)
+        }
+
+        /// More silent connections than the listener keeps waiting (300 against 256): the oldest
+        /// are closed to make room, so the real peer, who speaks at once, still gets in.
+        @Test func aFloodOfSilentStrangersDoesNotShutOutThePeer() async throws {
+            let lab = try NodeLab()
+            defer { lab.remove() }
+            let (source, sourcePort) = try lab.source()
+            defer { source.stop() }
+            let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: "127.0.0.1:\(sourcePort)")
+            let port = try #require(alice.listeningPort())
+            var strangers: [Int32] = []
+            defer { for fd in strangers { close(fd) } }
+            for _ in 0..<300 { strangers.append(try loopbackSocket(to: port)) }
+            let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: "127.0.0.1:\(sourcePort)")
+            #expect(await bob.finish(within: 60) == 0, "\(bob.stdout)\(bob.stderr)")
+            #expect(await alice.finish(within: 20) == 0, "\(alice.stdout)\(alice.stderr)")
         }
 
         /// A fake listener answers each of 100 runs of Bob with a forged "pool ahead" notice:
@@ -142,20 +159,6 @@ extension NodeProcesses {
             }
             #expect(server.answered == runs)
             #expect(try poolPosition(lab.path("bob.pool")) == UInt64(runs * 1040))
-        }
-
-        static func connect(_ port: Int) throws -> Int32 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            try #require(fd >= 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0)
-            return fd
         }
     }
 }
@@ -186,6 +189,7 @@ final class FakeListener: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
         fd = socketFD
         port = Int(UInt16(bigEndian: bound.sin_port))
+        // blocking-exception: the fake peer serves on a thread of its own, never on the cooperative pool.
         Thread.detachNewThread { [self] in serve() }
     }
 
@@ -211,6 +215,7 @@ final class FakeListener: @unchecked Sendable {
                 lock.lock()
                 count += 1
                 lock.unlock()
+                // blocking-exception: on the fake peer's own thread; lets Bob read the notice before the close.
                 Thread.sleep(forTimeInterval: 0.2)
             }
             Glibc.close(client)

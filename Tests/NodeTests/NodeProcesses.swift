@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 import KeyPool
@@ -121,6 +124,22 @@ struct NodeLab {
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// A TCP connection to 127.0.0.1:`port`, as a stranger opens one (the caller closes it).
+func loopbackSocket(to port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if connected != 0 { close(fd) }
+    try #require(connected == 0)
+    return fd
 }
 
 struct LabError: Error, CustomStringConvertible {

@@ -13,17 +13,8 @@ extension NodeProcesses {
     @Suite(.serialized) struct UnauthenticatedPeerTests {
         /// Connects to `port` on loopback, sends `bytes`, waits a little and closes.
         static func send(_ bytes: [UInt8], to port: Int) throws {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            try #require(fd >= 0)
+            let fd = try loopbackSocket(to: port)
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0)
             _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             Thread.sleep(forTimeInterval: 0.3)
         }
