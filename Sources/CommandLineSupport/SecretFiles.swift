@@ -49,8 +49,8 @@ package enum SecretFiles {
             if info.st_mode & 0o077 != 0 && info.st_uid == geteuid() { _ = chmod(path, 0o700) }
             return
         }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty && parent != path && parent != "/" {
+        let parent = parentFolder(of: path)
+        if parent != "." && parent != path && parent != "/" {
             var parentInfo = stat()
             if stat(parent, &parentInfo) != 0 { try makePrivateFolder(parent) }
         }
@@ -72,16 +72,30 @@ package enum SecretFiles {
         close(fd)
     }
 
+    /// The folder holding `path`: what comes before its last `/` ("/" for a top-level entry),
+    /// "." when it has none. Trailing slashes are ignored. Plain string work, because
+    /// Foundation's `deletingLastPathComponent` traps on a one-character relative path on Linux.
+    package static func parentFolder(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        if slash == trimmed.startIndex { return "/" }
+        var parent = trimmed[..<slash]
+        while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+        return String(parent)
+    }
+
     package static func syncFolder(of path: String) {
-        syncFolder((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent)
+        syncFolder(parentFolder(of: path))
     }
 
     /// Writes a whole key file under a private temporary name in the same folder, then
     /// renames it to `path`.
     package static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let temporary = (folder.isEmpty ? "" : folder + "/") + temporaryPrefix + "\(getpid())-" + name
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = folder + temporaryPrefix + "\(getpid())-" + name
         unlink(temporary)
         try create(temporary, bytes: bytes)
         do { try rename(temporary, to: path) } catch {

@@ -39,10 +39,17 @@ public struct KMEConnectionLimits: Sendable, Equatable {
     }
 }
 
-/// Counts open connections per address, shared by every connection's ``ConnectionGuard``.
+/// Counts open connections, in all and per address, shared by every connection's
+/// ``ConnectionGuard``, and keeps the *unproven* ones — not yet past their TLS handshake and
+/// first request head — oldest first. Once three quarters of
+/// ``KMEConnectionLimits/maximumConnections`` are open, each new connection closes the oldest
+/// unproven one: strangers from however many addresses then never fill the global cap (which
+/// would stop the accept loop until their timeouts ran out) and a real SAE still gets in.
 final class ConnectionCounter: Sendable {
     private struct State {
+        var total = 0
         var byAddress: [String: Int] = [:]
+        var unproven: [Channel] = []
         var lastRefusalLog: NIODeadline = .uptimeNanoseconds(0)
     }
     private let state = NIOLockedValueBox(State())
@@ -54,25 +61,43 @@ final class ConnectionCounter: Sendable {
         self.logger = logger
     }
 
-    /// Registers a connection from `address`; false (and nothing registered) when that
-    /// address has its maximum already.
-    func open(_ address: String) -> Bool {
-        let (accepted, count) = state.withLockedValue { state -> (Bool, Int) in
+    /// Open connections past which a new one evicts the oldest unproven one.
+    private var evictionThreshold: Int { max(1, limits.maximumConnections * 3 / 4) }
+
+    /// Registers `channel`, a connection from `address`, as unproven; false (and nothing
+    /// registered) when that address has its maximum already. May close the oldest unproven
+    /// connection to make room.
+    func open(_ address: String, _ channel: Channel) -> Bool {
+        let (accepted, count, evicted) = state.withLockedValue { state -> (Bool, Int, Channel?) in
             let count = state.byAddress[address, default: 0]
-            guard count < limits.maximumConnectionsPerAddress else { return (false, count) }
+            guard count < limits.maximumConnectionsPerAddress else { return (false, count, nil) }
             state.byAddress[address] = count + 1
-            return (true, count + 1)
+            state.total += 1
+            state.unproven.append(channel)
+            let evicted = state.total > evictionThreshold && state.unproven.count > 1 ? state.unproven.removeFirst() : nil
+            return (true, count + 1, evicted)
         }
         if !accepted {
             logRefusal("a connection from \(address) closed: it has \(count) open, the most one address may hold (\(limits.maximumConnectionsPerAddress))")
         }
+        if let evicted {
+            logRefusal("over \(evictionThreshold) connections open: the oldest one still in its handshake or headers was closed")
+            evicted.close(promise: nil)
+        }
         return accepted
     }
 
-    func close(_ address: String) {
+    /// `channel` sent a whole request head: it is past its handshake and no longer evictable.
+    func proven(_ channel: Channel) {
+        state.withLockedValue { state in state.unproven.removeAll { $0 === channel } }
+    }
+
+    func close(_ address: String, _ channel: Channel) {
         state.withLockedValue { state in
             let count = state.byAddress[address, default: 1] - 1
             state.byAddress[address] = count > 0 ? count : nil
+            state.total -= 1
+            state.unproven.removeAll { $0 === channel }
         }
     }
 
@@ -122,6 +147,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let counter: ConnectionCounter
     private var address: String?
     private var deadline: Scheduled<Void>?
+    private var proven = false
 
     init(counter: ConnectionCounter) {
         self.counter = counter
@@ -139,7 +165,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func start(context: ChannelHandlerContext) {
         guard address == nil else { return }
         let remote = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard counter.open(remote) else {
+        guard counter.open(remote, context.channel) else {
             context.close(promise: nil)
             return
         }
@@ -148,19 +174,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        release()
+        release(context.channel)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        release()
+        release(context.channel)
         context.fireChannelInactive()
     }
 
-    private func release() {
+    private func release(_ channel: Channel) {
         deadline?.cancel()
         deadline = nil
         if let address {
-            counter.close(address)
+            counter.close(address, channel)
             self.address = nil
         }
     }
@@ -168,6 +194,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
+            if !proven {
+                proven = true
+                counter.proven(context.channel)
+            }
             arm(context: context, seconds: counter.limits.bodyTimeout, what: "its request body")
         case .end:
             // The response is the server's business; no client deadline until it is written.

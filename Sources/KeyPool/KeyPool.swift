@@ -192,8 +192,13 @@ public final class KeyPool {
     /// ``lastRefillBlock``, flushed in one header write. A crash before that header write
     /// leaves the appended bytes outside the pool, to be overwritten by the next refill; a
     /// crash after it leaves the refill recorded, so that doing it again is a no-op.
+    ///
+    /// Every delivered block is recorded, with no bytes when it refills nothing, so that the
+    /// refill chain (``PoolState``) tells apart two pools that delivered different blocks even
+    /// when no key flows back into them.
     /// - Parameters:
-    ///   - bytes: a positive multiple of 16 bytes, the same on both sides of the pair.
+    ///   - bytes: a multiple of 16 bytes (none: the block is recorded only), the same on both
+    ///     sides of the pair.
     ///   - block: the block the bytes come from, ≥ 1; blocks refill in increasing order.
     ///   - session: the public session ID of the run that made the key, for the refill chain.
     /// - Returns: false, changing nothing, when a refill from `block` (or a later block) is
@@ -203,16 +208,18 @@ public final class KeyPool {
     public func refill(_ bytes: [UInt8], block: UInt64, session: [UInt8] = []) throws(KeyPoolError) -> Bool {
         let file = try openFile()
         let count = UInt64(bytes.count)
-        guard count > 0, count % Self.granule == 0 else {
-            throw KeyPoolError(.invalidArgument, path: path, "a refill of \(path) must be a positive multiple of \(Self.granule) bytes (got \(count)).")
+        guard count % Self.granule == 0 else {
+            throw KeyPoolError(.invalidArgument, path: path, "a refill of \(path) must be a multiple of \(Self.granule) bytes (got \(count)).")
         }
         guard block >= 1 else { throw KeyPoolError(.invalidArgument, path: path, "a refill of \(path) names block 0; blocks count from 1.") }
         guard block > lastRefillBlock else { return false }
         guard count <= Self.maximumByteCount - capacity else {
             throw KeyPoolError(.invalidArgument, path: path, "pool \(path) would exceed \(Self.maximumByteCount) bytes.")
         }
-        try file.write(bytes, at: UInt64(PoolHeader.byteCount) + capacity)
-        try file.sync()
+        if count > 0 {
+            try file.write(bytes, at: UInt64(PoolHeader.byteCount) + capacity)
+            try file.sync()
+        }
         let next = state.refilled(block: block, session: session, bytes: count)
         capacity = next.capacity
         lastRefillBlock = next.lastRefillBlock

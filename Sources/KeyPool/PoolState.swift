@@ -1,5 +1,6 @@
 /// What a pool has taken in since it was made, as a node's hello states it: its capacity,
-/// its last refill's block and a chain over every refill's block, session and size.
+/// its last refill's block and a chain over every refill's block, session and size — every
+/// delivered block counts as a refill, of no bytes when none flow back into the pool.
 ///
 /// Two files of a pair start equal and take the same refills in the same order, so their
 /// states are equal whenever both nodes have delivered the same blocks. A pool that another

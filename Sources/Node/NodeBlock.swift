@@ -256,7 +256,7 @@ public enum NodeBlock {
     static func hello(block: UInt64, settings: NodeSettings, pool: KeyPool, held: HeldKey?, measurements: NodeMeasurements) -> Hello {
         let state = pool.state
         var withHeld = state
-        if let held, held.refillBytes > 0, held.number > state.lastRefillBlock {
+        if let held, held.number > state.lastRefillBlock {
             withHeld = state.refilled(block: held.number, session: Array(held.session.utf8), bytes: UInt64(held.refillBytes))
         }
         return Hello(role: settings.role, block: block, version: settings.version, configuration: settings.configuration,
@@ -297,11 +297,15 @@ public enum NodeBlock {
     ///   - session: the run's session ID (hex, from the report), for the pool's refill chain.
     /// - Returns: the key to deliver, and whether this call refilled the pool (false when
     ///   there was nothing to refill, or the pool holds a refill from this block or a later one
-    ///   already: the refill bits are then not delivered either, on both sites alike).
+    ///   already: the refill bits are then not delivered either, on both sites alike). A block
+    ///   with nothing to refill is still recorded in the pool's refill chain.
     /// - Throws: the pool's error; the key stays committed.
     public static func deliver(_ number: UInt64, key: SecretBits, refillBytes: Int, session: String,
                                pool: KeyPool) throws(KeyPoolError) -> (key: SecretBits, refilled: Bool) {
-        guard refillBytes > 0 else { return (key, false) }
+        guard refillBytes > 0 else {
+            try pool.refill([], block: number, session: Array(session.utf8))
+            return (key, false)
+        }
         let (head, rest) = key.withBits { bits in
             (bits.slice(0..<(8 * refillBytes)).bytesMSBFirst(), SecretBits(bits.slice((8 * refillBytes)..<bits.count)))
         }

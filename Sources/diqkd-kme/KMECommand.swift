@@ -71,6 +71,9 @@ struct KMECommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError.usage("--log-level \(logLevel) is not a level") }
         var logger = Logger(label: "diqkd-kme")
         logger.logLevel = level
+        if let status = try? await store.status(), status.simulatedBlocks > 0 {
+            logger.warning("\(status.simulatedBlocks) blocks of this store came from SIMULATED measurements (--allow-simulated-keys): their keys are not secret")
+        }
         let delivery = KeyDelivery(configuration: configuration, store: store, logger: logger)
         let summary = "connections: at most \(limits.maximumConnections), \(limits.maximumConnectionsPerAddress) per address; "
             + "timeouts: \(limits.headerTimeout) s handshake and headers, \(limits.bodyTimeout) s body, \(limits.idleTimeout) s idle"

@@ -65,7 +65,7 @@ struct StoreImport: AsyncParsableCommand {
         let keyStore = try await openStore(store)
         let added: Bool
         do {
-            added = try await keyStore.add(StoredBlock(number: block, session: session ?? (key as NSString).lastPathComponent, key: bytes,
+            added = try await keyStore.add(StoredBlock(number: block, session: session ?? (key.split(separator: "/").last.map(String.init) ?? key), key: bytes,
                                                        simulated: simulated))
         } catch {
             await keyStore.close()
@@ -83,7 +83,7 @@ struct StoreImport: AsyncParsableCommand {
     /// Whether the run's report marks the key as simulated. A report that cannot be read or
     /// does not say counts as simulated: a key is taken as secret only when its report says so.
     private func simulation() throws -> Bool {
-        let path = report ?? (((key as NSString).deletingLastPathComponent as NSString).appendingPathComponent("report.json"))
+        let path = report ?? SecretFiles.parentFolder(of: key) + "/report.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             if allowSimulatedKeys { return true }
             throw CLIError.usage("--report \(path): cannot read the run's report, which must say whether the key was simulated "

@@ -39,6 +39,16 @@ struct HardeningCommandTests {
 
     /// With no test rounds nothing was observed: the estimates are null with a reason, and the
     /// abort does not claim that no number of rounds gives a key.
+    /// A one-letter relative output folder (Foundation's path functions trap on it on Linux).
+    @Test(arguments: ["A", "B/", "./C", "d/E"])
+    func shortRelativeOutputFoldersWork(_ out: String) throws {
+        let folder = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try diqkd(["simulate", "--rounds", "200000", "--seed", "1", "--out", out], in: folder)
+        #expect(!result.signalled && [0, 3].contains(result.status), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(out).appendingPathComponent("report.json").path))
+    }
+
     @Test func noTestRoundsMeansNullEstimates() throws {
         let dir = try temporaryDirectory()
         let result = try diqkd(["simulate", "--rounds", "1000", "--test-fraction", "1e-6", "--json", "--out", dir.path])

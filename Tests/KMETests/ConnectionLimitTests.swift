@@ -87,3 +87,51 @@ import Testing
         #expect(KMEConnectionLimits.fitting(fileLimit: 10).maximumConnections == 1)
     }
 }
+
+/// Strangers from many addresses, each within its per-address cap, together more than the
+/// KME keeps: the oldest of them are closed to make room, so a real SAE gets in at once
+/// instead of waiting for their timeouts.
+@Suite struct ManyAddressTests {
+    /// An idle connection from 127.0.0.`host` to 127.0.0.1:`port`; -1 when it fails.
+    static func idleConnection(from host: Int, to port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr("127.0.0.\(host)")
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_port = in_port_t(UInt16(port).bigEndian)
+        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }
+        guard bound == 0, connected == 0 else {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func strangersFromManyAddressesDoNotFillTheKME() async throws {
+        // Timeouts far longer than the client waits: only eviction can let it in.
+        let limits = KMEConnectionLimits(headerTimeout: 60, bodyTimeout: 60, idleTimeout: 60, maximumConnections: 64,
+                                         maximumConnectionsPerAddress: 16)
+        try await LivePair.with(limits: limits) { pair in
+            var strangers: [Int32] = []
+            defer { for fd in strangers { close(fd) } }
+            for host in 3...12 {
+                for _ in 0..<16 {
+                    let fd = Self.idleConnection(from: host, to: pair.alicePort)
+                    if fd >= 0 { strangers.append(fd) }
+                }
+            }
+            #expect(strangers.count == 160, "only \(strangers.count) idle connections could be opened")
+            try await Task.sleep(for: .milliseconds(500))
+            let issued = try await pair.curl("\(pair.aliceURL)/api/v1/keys/sae-bob/enc_keys?number=1&size=256", as: "sae-alice",
+                                             from: "127.0.0.2", extra: ["--max-time", "10"])
+            #expect(issued.httpCode == 200, "\(issued.stderr)")
+        }
+    }
+}

@@ -275,4 +275,17 @@ struct KeyPoolTests {
         #expect(reopened.state == before)
         reopened.close()
     }
+
+    /// A block that refills no bytes is recorded all the same: the chain moves, the capacity
+    /// stays, and the same block again changes nothing.
+    @Test func aBlockWithoutRefillBytesIsRecordedInTheChain() throws {
+        let (a, _) = try makePair(bytes: 64)
+        let pool = try KeyPool.open(path: a)
+        defer { pool.close() }
+        let before = pool.state
+        #expect(try pool.refill([], block: 3, session: [7]))
+        #expect(pool.state == before.refilled(block: 3, session: [7], bytes: 0))
+        #expect(pool.capacity == 64 && pool.state.refillChain != before.refillChain)
+        #expect(try !pool.refill([], block: 3, session: [7]))
+    }
 }

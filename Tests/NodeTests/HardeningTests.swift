@@ -140,6 +140,39 @@ extension NodeProcesses {
             #expect(await alice.finish(within: 20) == 0, "\(alice.stdout)\(alice.stderr)")
         }
 
+        /// A third node with a copy of Bob's pool runs a block with Alice. The real Bob's next
+        /// run follows Alice's authentic notice (a security event, exit 3); the run after that
+        /// is in step by position, but the pools' states differ: Alice, listening, stops with
+        /// exit 4 and Bob hears why. Also with `--refill-bits 0`, where no key flows back and
+        /// only the record of delivered blocks tells the pools apart.
+        @Test(arguments: [[], ["--refill-bits", "0"]])
+        func aCopiedPoolIsDetected(_ refill: [String]) async throws {
+            let lab = try NodeLab()
+            defer { lab.remove() }
+            let (source, sourcePort) = try lab.source()
+            defer { source.stop() }
+            let from = "127.0.0.1:\(sourcePort)"
+            try FileManager.default.copyItem(atPath: lab.path("bob.pool"), toPath: lab.path("mallory.pool"))
+            func alice() throws -> (Launched, Int) {
+                let alice = try lab.node("alice", ["--listen", "127.0.0.1:0"], source: from, extra: refill + ["--blocks", "0"])
+                guard let port = alice.listeningPort() else { throw LabError("alice did not start: \(alice.stderr)") }
+                return (alice, port)
+            }
+            let (alice, port) = try alice()
+            defer { alice.stop() }
+            let mallory = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: from, pool: lab.path("mallory.pool"),
+                                       out: "mallory", extra: refill)
+            #expect(await mallory.finish(within: 60) == 0, "\(mallory.stderr)")
+            let skipping = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: from, extra: refill)
+            #expect(await skipping.finish(within: 60) == 3, "\(skipping.stderr)")
+            #expect(skipping.stderr.contains("SECURITY EVENT"), "\(skipping.stderr)")
+            let bob = try lab.node("bob", ["--connect", "127.0.0.1:\(port)"], source: from, extra: refill)
+            #expect(await bob.finish(within: 60) == 3, "\(bob.stderr)")
+            #expect(bob.stderr.contains("the key pools have diverged"), "\(bob.stderr)")
+            #expect(await alice.finish(within: 20) == 4, "\(alice.stderr)")
+            #expect(lab.blocks("bob").isEmpty)
+        }
+
         /// A fake listener answers each of 100 runs of Bob with a forged "pool ahead" notice:
         /// each run costs Bob his own reservation and nothing more.
         @Test func forgedPoolNoticesBurnNothing() async throws {
