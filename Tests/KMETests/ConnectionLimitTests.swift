@@ -5,28 +5,48 @@ import Foundation
 import KME
 import Testing
 
+/// An idle TCP connection to 127.0.0.1:`port`, from 127.0.0.`host` (any loopback address when
+/// nil); -1 when it fails. Blocking (a connect waits while the server's backlog is full): call
+/// it through ``offThePool(_:)``.
+func idleConnection(from host: Int? = nil, to port: Int) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return -1 }
+    let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+    if let host {
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr("127.0.0.\(host)")
+        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        guard bound == 0 else {
+            close(fd)
+            return -1
+        }
+    }
+    var remote = sockaddr_in()
+    remote.sin_family = sa_family_t(AF_INET)
+    remote.sin_port = in_port_t(UInt16(port).bigEndian)
+    remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }
+    guard connected == 0 else {
+        close(fd)
+        return -1
+    }
+    return fd
+}
+
+/// Runs blocking work on a thread of its own and awaits it, so that it never holds a thread of
+/// the cooperative pool, on which the in-process KMEs of every suite answer.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        // blocking-exception: this thread exists to carry the blocking work.
+        Thread.detachNewThread { continuation.resume(returning: work()) }
+    }
+}
+
 /// Strangers who hold connections open: idle sockets that never start TLS, from one address,
 /// far more than the KME keeps. A real SAE from another address still gets keys, and the
 /// strangers' sockets are closed by the handshake timeout.
 @Suite struct ConnectionLimitTests {
-    /// Opens a TCP connection to 127.0.0.1:`port` and sends nothing; -1 when refused.
-    static func idleConnection(to port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            return -1
-        }
-        return fd
-    }
-
     /// Whether the server has closed `fd` (a read returns end of file or an error at once).
     static func closedByServer(_ fd: Int32) -> Bool {
         var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -40,12 +60,9 @@ import Testing
         let limits = KMEConnectionLimits(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 2, maximumConnections: 64,
                                          maximumConnectionsPerAddress: 16)
         try await LivePair.with(limits: limits) { pair in
-            var strangers: [Int32] = []
+            let port = pair.alicePort
+            let strangers = await offThePool { (0..<600).map { _ in idleConnection(to: port) }.filter { $0 >= 0 } }
             defer { for fd in strangers { close(fd) } }
-            for _ in 0..<600 {
-                let fd = Self.idleConnection(to: pair.alicePort)
-                if fd >= 0 { strangers.append(fd) }
-            }
             #expect(strangers.count >= 100, "only \(strangers.count) idle connections could be opened")
             // A real SAE, from another loopback address, while the strangers hold their sockets.
             let issued = try await pair.curl("\(pair.aliceURL)/api/v1/keys/sae-bob/enc_keys?number=1&size=256", as: "sae-alice",
@@ -64,7 +81,8 @@ import Testing
     func slowHeadersAreCutOff() async throws {
         let limits = KMEConnectionLimits(headerTimeout: 2, bodyTimeout: 2, idleTimeout: 2)
         try await LivePair.with(limits: limits) { pair in
-            let fd = Self.idleConnection(to: pair.alicePort)
+            let port = pair.alicePort
+            let fd = await offThePool { idleConnection(to: port) }
             try #require(fd >= 0)
             defer { close(fd) }
             // One byte a half second: a TLS record that never completes.
@@ -92,41 +110,17 @@ import Testing
 /// KME keeps: the oldest of them are closed to make room, so a real SAE gets in at once
 /// instead of waiting for their timeouts.
 @Suite struct ManyAddressTests {
-    /// An idle connection from 127.0.0.`host` to 127.0.0.1:`port`; -1 when it fails.
-    static func idleConnection(from host: Int, to port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return -1 }
-        var local = sockaddr_in()
-        local.sin_family = sa_family_t(AF_INET)
-        local.sin_addr.s_addr = inet_addr("127.0.0.\(host)")
-        var remote = sockaddr_in()
-        remote.sin_family = sa_family_t(AF_INET)
-        remote.sin_port = in_port_t(UInt16(port).bigEndian)
-        remote.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
-        let connected = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, size) } }
-        guard bound == 0, connected == 0 else {
-            close(fd)
-            return -1
-        }
-        return fd
-    }
-
     @Test(.timeLimit(.minutes(2)))
     func strangersFromManyAddressesDoNotFillTheKME() async throws {
         // Timeouts far longer than the client waits: only eviction can let it in.
         let limits = KMEConnectionLimits(headerTimeout: 60, bodyTimeout: 60, idleTimeout: 60, maximumConnections: 64,
                                          maximumConnectionsPerAddress: 16)
         try await LivePair.with(limits: limits) { pair in
-            var strangers: [Int32] = []
-            defer { for fd in strangers { close(fd) } }
-            for host in 3...12 {
-                for _ in 0..<16 {
-                    let fd = Self.idleConnection(from: host, to: pair.alicePort)
-                    if fd >= 0 { strangers.append(fd) }
-                }
+            let port = pair.alicePort
+            let strangers = await offThePool {
+                (3...12).flatMap { host in (0..<16).map { _ in idleConnection(from: host, to: port) } }.filter { $0 >= 0 }
             }
+            defer { for fd in strangers { close(fd) } }
             #expect(strangers.count == 160, "only \(strangers.count) idle connections could be opened")
             try await Task.sleep(for: .milliseconds(500))
             let issued = try await pair.curl("\(pair.aliceURL)/api/v1/keys/sae-bob/enc_keys?number=1&size=256", as: "sae-alice",
