@@ -132,8 +132,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                // The HTTP parts a connection's guard sees (already in Hummingbird's graph).
+                // The HTTP parts a connection's guard sees, and the HTTP/1 parts (with their
+                // version) that HTTP1Framing sees before the conversion (all already in
+                // Hummingbird's graph).
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -158,6 +162,8 @@ let package = Package(
             dependencies: [
                 "KeyStore", "KeyStoreSQLite", "KeyStorePostgres", "Randomness",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                // Damages a store's rows from outside (DamagedRowTests).
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Vectors")]
         ),

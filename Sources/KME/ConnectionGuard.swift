@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// How long a KME waits for a client, and how many connections it keeps, so that no stranger
 /// holding sockets open — idle, never starting TLS, or trickling a request byte by byte — can
@@ -154,7 +155,28 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        do { try HTTP1Framing.insert(into: context.pipeline.syncOperations) } catch {
+            counter.logger.error("cannot set up a connection's HTTP/1 framing: \(error)")
+            context.close(promise: nil)
+            return
+        }
         if context.channel.isActive { start(context: context) }
+    }
+
+    /// A request head that HTTP types reject (the conversion's error, after HTTP parsing
+    /// passed): 400 with the standard's Error object, then the connection closes.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTP1TypeConversionError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let body = HTTP1Framing.errorBody("the request head is not valid HTTP (\(error))")
+        let head = HTTPResponse(status: .badRequest, headerFields: [
+            .contentType: "application/json", .contentLength: "\(body.readableBytes)", .connection: "close",
+        ])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -9,12 +9,15 @@ import Hummingbird
 /// the SAE the request needs, 503 for a KME that cannot serve now (not enough key, store
 /// failure). The body is always sent, since some clients read it on every error.
 public struct KMEError: Error, Sendable, HTTPResponseError, CustomStringConvertible {
-    /// The HTTP status: `.badRequest`, `.unauthorized` or `.serviceUnavailable`.
+    /// The HTTP status: `.badRequest`, `.unauthorized` or `.serviceUnavailable`; for requests
+    /// outside the API, `.notFound` or `.methodNotAllowed`.
     public let status: HTTPResponse.Status
     /// One sentence for the SAE's operator.
     public let message: String
     /// Name/value pairs that say more (clause 6.5 `details`); never key bytes.
     public let details: [[String: String]]
+    /// Header fields the response adds (`Allow` for a 405).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ message: String, details: [[String: String]] = []) {
         self.status = status
@@ -37,7 +40,9 @@ public struct KMEError: Error, Sendable, HTTPResponseError, CustomStringConverti
     public var description: String { "\(status.code) \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        jsonResponse(ErrorBody(message: message, details: details), status: status)
+        var response = jsonResponse(ErrorBody(message: message, details: details), status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 

@@ -32,11 +32,18 @@ public struct SAEIdentification: Sendable {
     /// `saeIDsByCommonName` when it is listed there. The certificate comes from the
     /// connection's `NIOSSLHandler`; a connection without TLS or without a certificate has no
     /// identity (the TLS configuration of ``KMEServer`` refuses those at the handshake).
+    ///
+    /// The subject must hold exactly one common name: with several, which one names the SAE is
+    /// a matter of convention (first or last) on which a CA and this KME could disagree, so
+    /// such a certificate is refused (``KMEError`` 401) rather than read one way.
     public static func clientCertificate(saeIDsByCommonName: [String: String] = [:]) -> SAEIdentification {
         SAEIdentification { _, context in
             guard let certificate = try? await context.channel.nioSSL_peerCertificate().get() else { return nil }
-            // The last common name is the most specific one when a subject carries several.
-            guard let commonName = certificate.subjectName.last(where: { $0.type == .commonName })?.value else { return nil }
+            let names = certificate.subjectName.filter { $0.type == .commonName }.map(\.value)
+            guard names.count == 1, let commonName = names.first else {
+                throw KMEError.unauthorized("the client certificate's subject holds \(names.count) common names; exactly one must name the SAE",
+                                            [["common_names": names.joined(separator: ", ")]])
+            }
             return saeIDsByCommonName[commonName] ?? commonName
         }
     }

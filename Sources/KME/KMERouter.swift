@@ -69,9 +69,13 @@ public enum KMERouter {
 
     private static func identify(_ request: Request, _ context: KMERequestContext,
                                  _ identification: SAEIdentification) async throws(KMEError) -> String {
-        guard let caller = try? await identification.identify(request, context), !caller.isEmpty else {
-            throw .unauthorized("no client certificate identifies the calling SAE")
+        let caller: String?
+        do { caller = try await identification.identify(request, context) } catch let refusal as KMEError {
+            throw refusal
+        } catch {
+            caller = nil
         }
+        guard let caller, !caller.isEmpty else { throw .unauthorized("no client certificate identifies the calling SAE") }
         return caller
     }
 
@@ -129,8 +133,9 @@ public enum KMERouter {
     }
 }
 
-/// Gives every error the standard's Error object: the router's own (404 for an unknown path,
-/// 405) keep their status; anything unexpected becomes 503.
+/// Gives every error the standard's Error object: the router's own keep their status (404 for
+/// an unknown path), except that a method the API does not define on one of its paths is 405
+/// with `Allow` (RFC 9110 §15.5.6); anything unexpected becomes 503.
 struct ErrorBodyMiddleware: RouterMiddleware {
     typealias Context = KMERequestContext
 
@@ -139,6 +144,12 @@ struct ErrorBodyMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as KMEError {
             throw error
+        } catch let error as HTTPError where error.status == .notFound {
+            guard let allowed = Self.methods(on: request.uri.path) else { throw KMEError(error.status, error.body ?? "Not Found") }
+            var refusal = KMEError(.methodNotAllowed, "\(request.method) is not a method of this path; it allows \(allowed)",
+                                   details: [["method": "\(request.method)"]])
+            refusal.headers[.allow] = allowed
+            throw refusal
         } catch let error as HTTPError {
             throw KMEError(error.status, error.body ?? error.status.reasonPhrase)
         } catch let error as any HTTPResponseError {
@@ -146,6 +157,19 @@ struct ErrorBodyMiddleware: RouterMiddleware {
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
             throw KMEError.unavailable("the KME failed to answer")
+        }
+    }
+
+    /// The methods the API defines on `path`, as an `Allow` value; nil for a path outside it.
+    static func methods(on path: String) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0].isEmpty, parts[1] == "api", parts[2] == "v1", parts[3] == "keys", !parts[4].isEmpty else {
+            return nil
+        }
+        switch parts[5] {
+        case "status": return "GET"
+        case "enc_keys", "dec_keys": return "GET, POST"
+        default: return nil
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KeyStore
 import Logging
+import NIOConcurrencyHelpers
 
 /// The key delivery API's three methods over one site's store, with the checks the standard and
 /// this deployment ask for; HTTP is left to ``KMERouter``.
@@ -14,6 +15,11 @@ public struct KeyDelivery: Sendable {
     public let configuration: KMEConfiguration
     public let store: any KeyStore
     let logger: Logger
+    /// Blocks found damaged while issuing (``KeyStoreError/Code/damaged``), skipped from then
+    /// on by every request of this process; each is logged once.
+    private let damaged = NIOLockedValueBox(Set<UInt32>())
+    /// The most damaged blocks one `enc_keys` request skips before it answers 503.
+    static let damagedBlocksPerRequest = 16
 
     public init(configuration: KMEConfiguration, store: any KeyStore, logger: Logger) {
         self.configuration = configuration
@@ -60,9 +66,7 @@ public struct KeyDelivery: Sendable {
         if let problem = problem(number: number, size: size, request: request) {
             throw refuse(problem, "enc_keys", caller)
         }
-        let keys = try await storeCall("enc_keys", caller) { () async throws(KeyStoreError) in
-            try await store.issue(count: number, bytes: size / 8)
-        }
+        let keys = try await issueSkippingDamaged(count: number, bytes: size / 8, caller)
         logger.info("enc_keys delivered", metadata: ["caller": "\(caller)", "number": "\(number)", "size": "\(size)",
                                                      "key_IDs": "\(keys.map { $0.id.uuidString.lowercased() })"])
         return KeyContainer(keys)
@@ -72,7 +76,9 @@ public struct KeyDelivery: Sendable {
     /// the slave SAE, each at most once.
     /// - Throws: ``KMEError`` 401 for a caller other than the slave SAE, 400 for another master,
     ///   no IDs, too many, duplicates, IDs that are not UUIDs, or IDs the store does not have
-    ///   (unknown or delivered already); 503 when the store fails.
+    ///   (unknown or delivered already); 503 when the store fails, when a key ID names a block
+    ///   this site has not stored yet (the master site's node committed it and this one settles
+    ///   it in its next run: retry later) or a block whose rows are damaged.
     public func decKeys(master: String, caller: String, keyIDs: [String]) async throws(KMEError) -> KeyContainer {
         guard caller == configuration.slaveSAE else {
             throw refuse(.unauthorized("only the slave SAE may get keys by ID here", [["caller": caller]]), "dec_keys", caller)
@@ -123,8 +129,30 @@ public struct KeyDelivery: Sendable {
         return nil
     }
 
-    /// Runs a store call, mapping its refusals to the API's: too little key and database
-    /// failures to 503, everything about the request itself to 400.
+    /// Issues keys, skipping every block found damaged (logged once each, at error level) and
+    /// asking the store again, up to ``damagedBlocksPerRequest`` new ones per request.
+    private func issueSkippingDamaged(count: Int, bytes: Int, _ caller: String) async throws(KMEError) -> [DeliveredKey] {
+        for _ in 0...Self.damagedBlocksPerRequest {
+            let skipped = damaged.withLockedValue { $0 }
+            do {
+                return try await store.issue(count: count, bytes: bytes, skipping: skipped)
+            } catch where error.code == .damaged {
+                guard let block = error.block else { break }
+                if damaged.withLockedValue({ $0.insert(block).inserted }) {
+                    logger.error("key store block damaged; skipped from now on", metadata: ["block": "\(block)", "error": "\(error.description)"])
+                }
+            } catch {
+                return try await storeCall("enc_keys", caller) { () async throws(KeyStoreError) in throw error }
+            }
+        }
+        let blocks = damaged.withLockedValue { $0.sorted() }
+        throw refuse(.unavailable("the key store has damaged blocks (\(blocks.map(String.init).joined(separator: ", ")))",
+                                  [["damaged_blocks": "\(blocks)"]]), "enc_keys", caller)
+    }
+
+    /// Runs a store call, mapping its refusals to the API's: too little key, a block not stored
+    /// here yet, a damaged block and database failures to 503 (the last two logged), everything
+    /// about the request itself to 400.
     private func storeCall<T>(_ method: String, _ caller: String,
                               _ body: () async throws(KeyStoreError) -> T) async throws(KMEError) -> T {
         do {
@@ -132,12 +160,15 @@ public struct KeyDelivery: Sendable {
         } catch {
             let mapped: KMEError = switch error.code {
             case .insufficient: .unavailable("not enough key: \(error.description)")
+            case .notYetStored: .unavailable("block \(error.block ?? 0) is not stored at this site yet (its node settles it "
+                                             + "in its next run). Retry later.", [["block": "\(error.block ?? 0)"]])
+            case .damaged: .unavailable(error.description, [["block": "\(error.block ?? 0)"]])
             case .storage, .conflict, .permissions: .unavailable("the key store failed")
             case .unknownKey: .badRequest("unknown key_ID: \(error.description)")
             case .alreadyDelivered: .badRequest("key_ID already delivered: \(error.description)")
             case .invalidRequest: .badRequest(error.description)
             }
-            if [.storage, .conflict, .permissions].contains(error.code) {
+            if [.storage, .conflict, .permissions, .damaged].contains(error.code) {
                 logger.error("key store failed", metadata: ["method": "\(method)", "error": "\(error.description)"])
             }
             throw refuse(mapped, method, caller)

@@ -10,10 +10,13 @@ public struct KMEStatus: Codable, Sendable, Hashable {
     public let masterSAEID: String
     public let slaveSAEID: String
     public let keySize: Int
-    /// Whole keys of `key_size` bits the store holds undelivered.
+    /// Keys of `key_size` bits that `enc_keys` can hand out now: whole keys inside the
+    /// store's runs of undelivered bytes (a key never spans two blocks).
     public let storedKeyCount: Int
     public let maxKeyCount: Int
     public let maxKeyPerRequest: Int
+    /// The configured maximum, lowered to the longest key one request can get now (a
+    /// multiple of 8 bits; 0 when the store can hand out none).
     public let maxKeySize: Int
     public let minKeySize: Int
     /// 0: this KME delivers to one slave only (no `additional_slave_SAE_IDs`).
@@ -34,10 +37,10 @@ public struct KMEStatus: Codable, Sendable, Hashable {
         masterSAEID = c.masterSAE
         slaveSAEID = c.slaveSAE
         keySize = c.defaultKeySize
-        storedKeyCount = max(0, stored.storedKeyBits) / c.defaultKeySize
+        storedKeyCount = stored.keys(ofBytes: c.defaultKeySize / 8)
         maxKeyCount = max(c.maxKeyCount, storedKeyCount)
         maxKeyPerRequest = c.maxKeysPerRequest
-        maxKeySize = c.maxKeySize
+        maxKeySize = min(c.maxKeySize, 8 * stored.longestKeyBytes)
         minKeySize = c.minKeySize
         maxSAEIDCount = 0
     }

@@ -22,6 +22,20 @@ public struct BlockCursor: Sendable, Hashable {
     public var remaining: Int {
         length - cursor - delivered.reduce(0) { $0 + $1.count }
     }
+
+    /// The lengths of the runs of bytes neither issued nor delivered, in order, empty ones
+    /// left out: what ``carve(count:bytes:from:)`` may cut keys from, since a key never covers
+    /// a delivered range.
+    public var openRuns: [Int] {
+        var runs: [Int] = []
+        var position = cursor
+        for range in delivered where range.upperBound > position {
+            if range.lowerBound > position { runs.append(range.lowerBound - position) }
+            position = range.upperBound
+        }
+        if length > position { runs.append(length - position) }
+        return runs
+    }
 }
 
 /// A block's cursor move in a ``CarvePlan``.

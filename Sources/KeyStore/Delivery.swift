@@ -34,17 +34,23 @@ public func parseKeyIDs(_ ids: [UUID]) throws(KeyStoreError) -> [(range: KeyRang
 /// - Parameters:
 ///   - parsed: the output of ``parseKeyIDs(_:)``, in request order.
 ///   - blocks: the stored state of every block number the batch names (absent: unknown).
+///   - lastBlock: the highest block number stored here, retired ones included (0: none).
 /// - Returns: the touched live blocks with their new delivered ranges, keyed by number.
-/// - Throws: ``KeyStoreError/Code/unknownKey`` for an unknown block, a tag that does not
-///   verify or a range past the block's end; ``KeyStoreError/Code/alreadyDelivered`` for an
-///   overlap with delivered bytes (the first failing ID in request order decides).
+/// - Throws: ``KeyStoreError/Code/notYetStored`` for a block above `lastBlock` (the other
+///   site may hold it and this one not yet); ``KeyStoreError/Code/unknownKey`` for another
+///   unknown block, a tag that does not verify or a range past the block's end;
+///   ``KeyStoreError/Code/alreadyDelivered`` for an overlap with delivered bytes (the first
+///   failing ID in request order decides).
 public func recordDelivery(
-    _ parsed: [(range: KeyRange, tag: UInt64)], in blocks: [UInt32: StoredBlockState]
+    _ parsed: [(range: KeyRange, tag: UInt64)], in blocks: [UInt32: StoredBlockState], lastBlock: UInt32
 ) throws(KeyStoreError) -> [UInt32: BlockCursor] {
     var touched: [UInt32: BlockCursor] = [:]
     for (range, tag) in parsed {
         let name = "key ID for \(range)"
         switch blocks[range.block] {
+        case nil where range.block > lastBlock:
+            throw KeyStoreError(.notYetStored, "\(name): block \(range.block) is not stored at this site yet (the last is "
+                                + "\(lastBlock)); its node stores it when it settles the block. Retry later.", block: range.block)
         case nil:
             throw KeyStoreError(.unknownKey, "\(name): no such block in this store.")
         case .retired(let idKey):
@@ -117,15 +123,23 @@ public enum KeyChunks {
     }
 
     /// Copies `bytes` out of `chunks` (indexed by chunk number) and overwrites them there with
-    /// zeros. Traps if a needed chunk is missing (a store invariant).
-    public static func take(_ bytes: Range<Int>, from chunks: inout [Int: [UInt8]]) -> [UInt8] {
+    /// zeros.
+    /// - Throws: ``KeyStoreError/Code/damaged`` naming `block` when a needed chunk is missing
+    ///   or too short to hold its part of `bytes` (a damaged row); nothing is zeroed then.
+    public static func take(_ bytes: Range<Int>, from chunks: inout [Int: [UInt8]], block: UInt32) throws(KeyStoreError) -> [UInt8] {
+        for index in indices(of: bytes) {
+            guard let chunk = chunks[index] else { throw .damaged(block, "chunk \(index) is missing") }
+            guard chunk.count >= min(bytes.upperBound, (index + 1) * size) - index * size else {
+                throw .damaged(block, "chunk \(index) holds \(chunk.count) bytes")
+            }
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         for index in indices(of: bytes) {
-            guard var chunk = chunks[index] else { preconditionFailure("chunk \(index) missing") }
+            var chunk = chunks[index]!
             let base = index * size
             let from = max(bytes.lowerBound, base) - base
-            let to = min(bytes.upperBound, base + chunk.count) - base
+            let to = min(bytes.upperBound, base + size) - base
             out.append(contentsOf: chunk[from..<to])
             for i in from..<to { chunk[i] = 0 }
             chunks[index] = chunk

@@ -126,6 +126,16 @@ public struct IDKey: @unchecked Sendable {
         key = SymmetricKey(data: Array(bytes))
     }
 
+    /// The ID key of block `number` as its store holds it.
+    /// - Throws: ``KeyStoreError/Code/damaged`` when the stored bytes are not
+    ///   ``KeyRange/idKeyBytes`` long.
+    public static func stored(_ bytes: some Collection<UInt8>, block number: UInt32) throws(KeyStoreError) -> IDKey {
+        guard bytes.count == KeyRange.idKeyBytes else {
+            throw .damaged(number, "its ID key has \(bytes.count) bytes, not \(KeyRange.idKeyBytes)")
+        }
+        return IDKey(bytes)
+    }
+
     /// The key's bytes, for storing it (secret).
     public var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
 

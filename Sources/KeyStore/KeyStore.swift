@@ -44,13 +44,27 @@ public struct KeyStoreStatus: Sendable, Codable, Hashable {
     /// Blocks ever added from simulated measurements (``StoredBlock/simulated``): keys that
     /// are not secret. Non-zero means this store served test keys.
     public let simulatedBlocks: Int
+    /// The lengths in bytes of the runs of undelivered bytes a key can be carved from: in each
+    /// block, from its cursor on, between the ranges delivered already (oldest block first).
+    /// A key never spans two runs, so `Σ ⌊run / b⌋` keys of `b` bytes can be issued
+    /// (``keys(ofBytes:)``).
+    public let openRuns: [Int]
 
-    public init(blocks: Int, storedKeyBits: Int, lastBlock: UInt64, simulatedBlocks: Int = 0) {
+    public init(blocks: Int, storedKeyBits: Int, lastBlock: UInt64, simulatedBlocks: Int = 0, openRuns: [Int] = []) {
         self.blocks = blocks
         self.storedKeyBits = storedKeyBits
         self.lastBlock = lastBlock
         self.simulatedBlocks = simulatedBlocks
+        self.openRuns = openRuns
     }
+
+    /// Keys of `bytes` bytes (≥ 1) that ``KeyStore/issue(count:bytes:)`` can hand out now.
+    public func keys(ofBytes bytes: Int) -> Int {
+        openRuns.reduce(0) { $0 + $1 / max(1, bytes) }
+    }
+
+    /// The longest key in bytes one request can get now (0: none).
+    public var longestKeyBytes: Int { openRuns.max() ?? 0 }
 }
 
 /// Why a store refused.
@@ -71,14 +85,29 @@ public struct KeyStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case storage
         /// The store's file can be read by its group or by others, or is not a regular file.
         case permissions
+        /// A stored block's rows are damaged (a missing or short chunk, an ID key of the wrong
+        /// length): that block cannot be served; ``KeyStoreError/block`` names it.
+        case damaged
+        /// A key ID names a block above every block stored here: the other site may have
+        /// committed it and this site not yet (its node settles it in its next run). Retry
+        /// later; ``KeyStoreError/block`` names it.
+        case notYetStored
     }
 
     public let code: Code
     public let description: String
+    /// The block the refusal is about, for ``Code/damaged`` and ``Code/notYetStored``.
+    public let block: UInt32?
 
-    public init(_ code: Code, _ description: String) {
+    public init(_ code: Code, _ description: String, block: UInt32? = nil) {
         self.code = code
         self.description = description
+        self.block = block
+    }
+
+    /// Block `number`'s rows are damaged: `what` says how.
+    public static func damaged(_ number: UInt32, _ what: String) -> KeyStoreError {
+        KeyStoreError(.damaged, "block \(number) of the store is damaged (\(what)); it is not served.", block: number)
     }
 }
 
@@ -114,6 +143,11 @@ public protocol KeyStore: Sendable {
     ///   ``KeyStoreError/Code/storage``.
     func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey]
 
+    /// ``issue(count:bytes:)`` from every block but `skipped` (blocks found damaged).
+    /// - Throws: also ``KeyStoreError/Code/damaged`` naming the first damaged block the carve
+    ///   touched (nothing is handed out then); the caller may skip it and ask again.
+    func issue(count: Int, bytes: Int, skipping skipped: Set<UInt32>) async throws(KeyStoreError) -> [DeliveredKey]
+
     /// Slave side: the keys with these IDs, each at most once per site, overwritten in the
     /// store in the same transaction that hands them out (all or none).
     /// - Parameter ids: 1 … ``KeyStoreLimits/maxKeysPerRequest`` IDs issued by the other site.
@@ -121,7 +155,9 @@ public protocol KeyStore: Sendable {
     /// - Throws: ``KeyStoreError/Code/unknownKey`` for an ID no block here can have issued;
     ///   ``KeyStoreError/Code/alreadyDelivered`` for one whose bytes were handed out here
     ///   already (or twice in `ids`); ``KeyStoreError/Code/invalidRequest`` for an empty or
-    ///   too long list; ``KeyStoreError/Code/storage``. The first failing ID decides.
+    ///   too long list; ``KeyStoreError/Code/notYetStored`` for an ID naming a block above
+    ///   every stored one; ``KeyStoreError/Code/damaged`` for a block whose rows are damaged;
+    ///   ``KeyStoreError/Code/storage``. The first failing ID decides.
     func retrieve(_ ids: [UUID]) async throws(KeyStoreError) -> [DeliveredKey]
 
     /// What the store holds.
@@ -130,4 +166,10 @@ public protocol KeyStore: Sendable {
 
     /// Releases the database connection(s); later calls throw ``KeyStoreError/Code/storage``.
     func close() async
+}
+
+extension KeyStore {
+    public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
+        try await issue(count: count, bytes: bytes, skipping: [])
+    }
 }

@@ -89,20 +89,22 @@ public final class PostgresKeyStore: KeyStore {
         return try await transaction { [tables, logger] connection in try await tables.add(prepared, connection, logger) }
     }
 
-    public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
+    public func issue(count: Int, bytes: Int, skipping skipped: Set<UInt32>) async throws(KeyStoreError) -> [DeliveredKey] {
         try limits.check(count: count, bytes: bytes)
-        if count * bytes <= Self.oneBlockLimit, let keys = try await statement({ [tables, logger] connection in
+        let skipped = skipped.sorted().map(Int64.init)
+        // The fast path's statement cannot leave blocks out: with skipped blocks, the general path.
+        if skipped.isEmpty, count * bytes <= Self.oneBlockLimit, let keys = try await statement({ [tables, logger] connection in
             try await tables.issueOneBlock(count: count, bytes: bytes, connection, logger)
         }) {
             return keys
         }
         if let keys = try await transaction({ [tables, logger] connection in
-            try await tables.issue(count: count, bytes: bytes, waitForAll: false, connection, logger)
+            try await tables.issue(count: count, bytes: bytes, waitForAll: false, skipping: skipped, connection, logger)
         }) {
             return keys
         }
         return try await transaction { [tables, logger] connection in
-            try await tables.issue(count: count, bytes: bytes, waitForAll: true, connection, logger)!
+            try await tables.issue(count: count, bytes: bytes, waitForAll: true, skipping: skipped, connection, logger)!
         }
     }
 

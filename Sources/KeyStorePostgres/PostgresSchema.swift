@@ -71,79 +71,6 @@ struct PostgresSchema: Sendable {
     /// The schema's name as a string value (for catalog queries).
     private var quotedNameValue: String { String(quoted.dropFirst().dropLast()) }
 
-    /// `issue_one_block(count, bytes)`: the common case of ``issue(count:bytes:waitForAll:_:_:)``
-    /// in one round trip, as a server-side function (its statements run in the caller's one
-    /// implicit transaction, each with a fresh snapshot).
-    ///
-    /// It claims the oldest block that no other transaction holds, that has room for the whole
-    /// request and whose bytes past the cursor were never retrieved here (`has_delivered`
-    /// false, so no delivered range lies ahead of the cursor), with `FOR UPDATE SKIP LOCKED`;
-    /// reads the request's `count · bytes` bytes from the cursor on out of the chunks (after
-    /// the lock, so current), overwrites them there with zeros, moves the cursor past them and
-    /// retires the block when it is used up. It returns the block number, the first key's
-    /// offset, the block's ID key and the keys' bytes in one row, or no row when no such block
-    /// is free (the caller then takes the general path, which also spans blocks, skips
-    /// delivered ranges and waits for locked blocks). The same carve as ``carve(count:bytes:from:)``
-    /// restricted to one block without delivered ranges: consecutive keys from the cursor.
-    private var issueOneBlockFunction: String {
-        """
-        CREATE OR REPLACE FUNCTION \(quoted).issue_one_block(p_count BIGINT, p_bytes BIGINT)
-        RETURNS TABLE (number BIGINT, first_offset BIGINT, id_key BYTEA, keys BYTEA)
-        LANGUAGE plpgsql VOLATILE AS $fn$
-        DECLARE
-            b RECORD;
-            total BIGINT := p_count * p_bytes;
-            new_cursor BIGINT;
-            first_index BIGINT;
-            buffer BYTEA;
-        BEGIN
-            SELECT k.number, k.length, k.cursor, k.id_key INTO b FROM \(blocks) k
-            WHERE k.length - k.cursor >= total AND NOT k.has_delivered
-            ORDER BY k.number LIMIT 1 FOR UPDATE SKIP LOCKED;
-            IF NOT FOUND THEN RETURN; END IF;
-            new_cursor := b.cursor + total;
-            first_index := b.cursor / \(KeyChunks.size);
-            SELECT string_agg(c.bytes, ''::BYTEA ORDER BY c.idx) INTO buffer FROM \(chunks) c
-            WHERE c.block = b.number AND c.idx BETWEEN first_index AND (new_cursor - 1) / \(KeyChunks.size);
-            IF buffer IS NULL OR length(buffer) < b.cursor - first_index * \(KeyChunks.size) + total THEN
-                RAISE EXCEPTION 'diqkd key store: block % is missing chunks', b.number;
-            END IF;
-            UPDATE \(chunks) c SET bytes = overlay(c.bytes PLACING
-                    decode(repeat('00', (least(new_cursor, c.idx * \(KeyChunks.size) + length(c.bytes))
-                                         - greatest(b.cursor, c.idx * \(KeyChunks.size)))::INT), 'hex')
-                    FROM (greatest(b.cursor, c.idx * \(KeyChunks.size)) - c.idx * \(KeyChunks.size) + 1)::INT)
-            WHERE c.block = b.number AND c.idx BETWEEN first_index AND (new_cursor - 1) / \(KeyChunks.size);
-            IF new_cursor = b.length THEN
-                INSERT INTO \(retired) SELECT k.number, k.session, k.id_key, k.fingerprint FROM \(blocks) k WHERE k.number = b.number;
-                DELETE FROM \(chunks) c WHERE c.block = b.number;
-                DELETE FROM \(blocks) k WHERE k.number = b.number;
-            ELSE
-                UPDATE \(blocks) k SET cursor = new_cursor WHERE k.number = b.number;
-            END IF;
-            RETURN QUERY SELECT b.number, b.cursor, b.id_key,
-                substring(buffer FROM (b.cursor - first_index * \(KeyChunks.size) + 1)::INT FOR total::INT);
-        END
-        $fn$
-        """
-    }
-
-    /// The fast path of ``issue(count:bytes:waitForAll:_:_:)``: nil when no free block can
-    /// serve the whole request without the general path's care.
-    func issueOneBlock(count: Int, bytes: Int, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey]? {
-        let rows = try await c.query("SELECT * FROM \(unescaped: quoted).issue_one_block(\(Int64(count)), \(Int64(bytes)))", logger: log)
-        for try await (number, offset, idKey, keys) in rows.decode((Int64, Int64, ByteBuffer, ByteBuffer).self) {
-            let key = IDKey(Array(idKey.readableBytesView))
-            var all = Array(keys.readableBytesView)
-            defer { for i in all.indices { all[i] = 0 } }
-            guard all.count == count * bytes else { throw KeyStoreError(.storage, "block \(number) returned \(all.count) bytes for \(count * bytes).") }
-            return (0..<count).map { i in
-                let range = KeyRange(block: UInt32(number), offset: UInt32(Int(offset) + i * bytes), length: UInt16(bytes))
-                return DeliveredKey(id: range.id(key), key: Array(all[(i * bytes)..<((i + 1) * bytes)]))
-            }
-        }
-        return nil
-    }
-
     func add(_ block: PreparedBlock, _ c: PostgresConnection, _ log: Logger) async throws -> Bool {
         let number = Int64(block.number)
         for table in [blocks, retired] {
@@ -189,14 +116,14 @@ struct PostgresSchema: Sendable {
     /// holding nothing else, and only in ascending order, keeps issuers from deadlocking.
     /// Delivered ranges are read after the lock, in a statement of their own, so they include
     /// everything committed before it.
-    func issue(count: Int, bytes: Int, waitForAll: Bool, _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey]? {
+    func issue(count: Int, bytes: Int, waitForAll: Bool, skipping skipped: [Int64], _ c: PostgresConnection, _ log: Logger) async throws -> [DeliveredKey]? {
         var claimed: [(cursor: BlockCursor, idKey: IDKey)] = []
         var plan: CarvePlan?
         while !waitForAll, plan == nil, claimed.count < Self.claimOneLimit {
             // The oldest block with room that no other transaction holds and that is not
             // claimed yet. `length` and `id_key` never change and `cursor` only under this
             // lock, so the locked row's values are current.
-            let numbers = claimed.map { Int64($0.cursor.number) }
+            let numbers = claimed.map { Int64($0.cursor.number) } + skipped
             let rows = try await lockedBlocks("""
                 SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE cursor < length AND number <> ALL(\(numbers))
                 ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -211,7 +138,10 @@ struct PostgresSchema: Sendable {
         if plan == nil, !waitForAll { return nil }
         if plan == nil {
             let rows = try await lockedBlocks(
-                "SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE cursor < length ORDER BY number FOR UPDATE", c, log
+                """
+                SELECT number, length, cursor, id_key FROM \(unescaped: blocks) WHERE cursor < length AND number <> ALL(\(skipped))
+                ORDER BY number FOR UPDATE
+                """, c, log
             )
             let ranges = try await deliveredRanges(rows.map { Int64($0.cursor.number) }, c, log)
             claimed = rows.map { row in
@@ -232,9 +162,9 @@ struct PostgresSchema: Sendable {
             let number = move.block.number
             guard let idKey = idKeys[number] else { preconditionFailure("carved block \(number) was not claimed") }
             for range in plan.ranges where range.block == number {
-                keys.append(DeliveredKey(id: range.id(idKey), key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[number, default: [:]])))
+                keys.append(DeliveredKey(id: range.id(idKey), key: try KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[number, default: [:]], block: number)))
             }
-            _ = KeyChunks.take(move.passed, from: &chunks[number, default: [:]])
+            _ = try KeyChunks.take(move.passed, from: &chunks[number, default: [:]], block: number)
         }
         // One statement writes the zeroed chunks, the new cursors and drops the delivered
         // ranges the cursors passed.
@@ -266,13 +196,13 @@ struct PostgresSchema: Sendable {
         for number in numbers where states[UInt32(number)] == nil {
             if let idKey = try await fetchIDKey(retired, number, c, log) { states[UInt32(number)] = .retired(idKey) }
         }
-        let touched = try recordDelivery(parsed.map { (range: $0.range, tag: $0.tag) }, in: states)
+        let touched = try recordDelivery(parsed.map { (range: $0.range, tag: $0.tag) }, in: states, lastBlock: UInt32(try await lastBlock(c, log)))
         var chunks = try await loadChunks(parsed.map { ($0.range.block, KeyChunks.indices(of: Int($0.range.offset)..<$0.range.end)) }, c, log)
         var keys: [DeliveredKey] = []
         keys.reserveCapacity(ids.count)
         for (id, one) in zip(ids, parsed) {
             let range = one.range
-            keys.append(DeliveredKey(id: id, key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block, default: [:]])))
+            keys.append(DeliveredKey(id: id, key: try KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block, default: [:]], block: range.block)))
         }
         // One statement records the delivered ranges and writes the zeroed chunks.
         let zeroed = ChunkArrays(chunks)
@@ -297,11 +227,17 @@ struct PostgresSchema: Sendable {
                             (SELECT coalesce(max(number), 0) FROM \(unescaped: retired))),
                    (SELECT count(*) FROM \(unescaped: simulated))
             """, logger: log)
-        for try await (count, open, given, last, simulatedCount) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) {
-            return KeyStoreStatus(blocks: Int(count), storedKeyBits: 8 * Int(open - given), lastBlock: UInt64(last),
-                                  simulatedBlocks: Int(simulatedCount))
+        var figures: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+        for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64).self) { figures = row }
+        let (count, open, given, last, simulatedCount) = figures
+        let ranges = try await deliveredRanges(nil, c, log)
+        var runs: [Int] = []
+        let blockRows = try await c.query("SELECT number, length, cursor FROM \(unescaped: blocks) WHERE cursor < length ORDER BY number", logger: log)
+        for try await (number, length, cursor) in blockRows.decode((Int64, Int64, Int64).self) {
+            runs += BlockCursor(number: UInt32(number), length: Int(length), cursor: Int(cursor), delivered: ranges[UInt32(number)] ?? []).openRuns
         }
-        return KeyStoreStatus(blocks: 0, storedKeyBits: 0, lastBlock: 0)
+        return KeyStoreStatus(blocks: Int(count), storedKeyBits: 8 * Int(open - given), lastBlock: UInt64(last),
+                              simulatedBlocks: Int(simulatedCount), openRuns: runs)
     }
 
     /// Delivered ranges by block, sorted; of the blocks `numbers` (nil: all).
@@ -324,8 +260,18 @@ struct PostgresSchema: Sendable {
 
     private func fetchIDKey(_ table: String, _ number: Int64, _ c: PostgresConnection, _ log: Logger) async throws -> IDKey? {
         let rows = try await c.query("SELECT id_key FROM \(unescaped: table) WHERE number = \(number)", logger: log)
-        for try await bytes in rows.decode(ByteBuffer.self) { return IDKey(Array(bytes.readableBytesView)) }
+        for try await bytes in rows.decode(ByteBuffer.self) { return try IDKey.stored(Array(bytes.readableBytesView), block: UInt32(number)) }
         return nil
+    }
+
+    /// The highest block number stored, retired ones included (0: none).
+    private func lastBlock(_ c: PostgresConnection, _ log: Logger) async throws -> Int64 {
+        let rows = try await c.query("""
+            SELECT greatest((SELECT coalesce(max(number), 0) FROM \(unescaped: blocks)),
+                            (SELECT coalesce(max(number), 0) FROM \(unescaped: retired)))::BIGINT
+            """, logger: log)
+        for try await last in rows.decode(Int64.self) { return last }
+        return 0
     }
 
     /// Runs a locking `SELECT number, length, cursor, id_key …` and decodes its rows (the
@@ -334,7 +280,8 @@ struct PostgresSchema: Sendable {
         var out: [(cursor: BlockCursor, idKey: IDKey)] = []
         let rows = try await c.query(query, logger: log)
         for try await (number, length, cursor, idKey) in rows.decode((Int64, Int64, Int64, ByteBuffer).self) {
-            out.append((BlockCursor(number: UInt32(number), length: Int(length), cursor: Int(cursor), delivered: []), IDKey(Array(idKey.readableBytesView))))
+            let key = try IDKey.stored(Array(idKey.readableBytesView), block: UInt32(number))
+            out.append((BlockCursor(number: UInt32(number), length: Int(length), cursor: Int(cursor), delivered: []), key))
         }
         return out
     }

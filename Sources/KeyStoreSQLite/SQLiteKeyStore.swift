@@ -61,9 +61,9 @@ public final class SQLiteKeyStore: KeyStore {
         return try await transaction(checkpoint: false) { db in try SQLiteSchema.add(prepared, db) }
     }
 
-    public func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
+    public func issue(count: Int, bytes: Int, skipping skipped: Set<UInt32>) async throws(KeyStoreError) -> [DeliveredKey] {
         try limits.check(count: count, bytes: bytes)
-        return try await transaction(checkpoint: true) { db in try SQLiteSchema.issue(count: count, bytes: bytes, db) }
+        return try await transaction(checkpoint: true) { db in try SQLiteSchema.issue(count: count, bytes: bytes, skipping: skipped, db) }
     }
 
     public func retrieve(_ ids: [UUID]) async throws(KeyStoreError) -> [DeliveredKey] {

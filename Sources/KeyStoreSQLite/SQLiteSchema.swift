@@ -55,15 +55,20 @@ enum SQLiteSchema {
         return true
     }
 
-    static func issue(count: Int, bytes: Int, _ db: Database) throws -> [DeliveredKey] {
+    /// The blocks with bytes left, oldest first, with their delivered ranges.
+    private static func openBlocks(_ db: Database) throws -> [BlockCursor] {
         var ranges: [UInt32: [Range<Int>]] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT block, first_byte, end_byte FROM delivered ORDER BY block, first_byte") {
             ranges[row["block"] as UInt32, default: []].append(Int(row["first_byte"] as Int64)..<Int(row["end_byte"] as Int64))
         }
-        let blocks = try Row.fetchAll(db, sql: "SELECT number, length, cursor FROM blocks WHERE cursor < length ORDER BY number").map { row in
+        return try Row.fetchAll(db, sql: "SELECT number, length, cursor FROM blocks WHERE cursor < length ORDER BY number").map { row in
             let number: UInt32 = row["number"]
             return BlockCursor(number: number, length: row["length"], cursor: row["cursor"], delivered: ranges[number] ?? [])
         }
+    }
+
+    static func issue(count: Int, bytes: Int, skipping skipped: Set<UInt32>, _ db: Database) throws -> [DeliveredKey] {
+        let blocks = try openBlocks(db).filter { !skipped.contains($0.number) }
         guard let plan = carve(count: count, bytes: bytes, from: blocks) else {
             let left = blocks.reduce(0) { $0 + $1.remaining }
             throw KeyStoreError(.insufficient, "asked for \(count) keys of \(bytes) bytes; the store holds \(left) undelivered bytes in \(blocks.count) blocks.")
@@ -71,12 +76,13 @@ enum SQLiteSchema {
         var keys: [DeliveredKey] = []
         for move in plan.moved {
             let number = move.block.number
-            let idKey = IDKey([UInt8](try Data.fetchOne(db, sql: "SELECT id_key FROM blocks WHERE number = ?", arguments: [number])!))
+            let stored = try Data.fetchOne(db, sql: "SELECT id_key FROM blocks WHERE number = ?", arguments: [number]) ?? Data()
+            let idKey = try IDKey.stored([UInt8](stored), block: number)
             var chunks = try loadChunks(number, KeyChunks.indices(of: move.passed), db)
             for range in plan.ranges where range.block == number {
-                keys.append(DeliveredKey(id: range.id(idKey), key: KeyChunks.take(Int(range.offset)..<range.end, from: &chunks)))
+                keys.append(DeliveredKey(id: range.id(idKey), key: try KeyChunks.take(Int(range.offset)..<range.end, from: &chunks, block: number)))
             }
-            _ = KeyChunks.take(move.passed, from: &chunks)
+            _ = try KeyChunks.take(move.passed, from: &chunks, block: number)
             try storeChunks(number, chunks, db)
             try db.execute(sql: "UPDATE blocks SET cursor = ? WHERE number = ?", arguments: [move.block.cursor, number])
             try db.execute(sql: "DELETE FROM delivered WHERE block = ? AND end_byte <= ?", arguments: [number, move.block.cursor])
@@ -93,12 +99,12 @@ enum SQLiteSchema {
                     db, sql: "SELECT first_byte, end_byte FROM delivered WHERE block = ? ORDER BY first_byte", arguments: [number]
                 ).map { Int($0["first_byte"] as Int64)..<Int($0["end_byte"] as Int64) }
                 let cursor = BlockCursor(number: number, length: row["length"], cursor: row["cursor"], delivered: delivered)
-                states[number] = .live(cursor, IDKey([UInt8](row["id_key"] as Data)))
+                states[number] = .live(cursor, try IDKey.stored([UInt8](row["id_key"] as Data), block: number))
             } else if let idKey = try Data.fetchOne(db, sql: "SELECT id_key FROM retired WHERE number = ?", arguments: [number]) {
-                states[number] = .retired(IDKey([UInt8](idKey)))
+                states[number] = .retired(try IDKey.stored([UInt8](idKey), block: number))
             }
         }
-        let touched = try recordDelivery(parsed, in: states)
+        let touched = try recordDelivery(parsed, in: states, lastBlock: UInt32(try lastBlock(db)))
         var chunks: [UInt32: [Int: [UInt8]]] = [:]
         for (range, _) in parsed {
             let indices = KeyChunks.indices(of: Int(range.offset)..<range.end)
@@ -109,7 +115,7 @@ enum SQLiteSchema {
         var keys: [DeliveredKey] = []
         for (id, one) in zip(ids, parsed) {
             let range = one.range
-            let bytes = KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block]!)
+            let bytes = try KeyChunks.take(Int(range.offset)..<range.end, from: &chunks[range.block, default: [:]], block: range.block)
             keys.append(DeliveredKey(id: id, key: bytes))
             try db.execute(
                 sql: "INSERT INTO delivered (block, first_byte, end_byte) VALUES (?, ?, ?)",
@@ -117,7 +123,7 @@ enum SQLiteSchema {
             )
         }
         for (number, block) in touched {
-            try storeChunks(number, chunks[number]!, db)
+            try storeChunks(number, chunks[number] ?? [:], db)
             if block.remaining == 0 { try retire(number, db) }
         }
         return keys
@@ -127,11 +133,16 @@ enum SQLiteSchema {
         let blocks = try Int.fetchOne(db, sql: "SELECT count(*) FROM blocks") ?? 0
         let open = try Int.fetchOne(db, sql: "SELECT coalesce(sum(length - cursor), 0) FROM blocks") ?? 0
         let delivered = try Int.fetchOne(db, sql: "SELECT coalesce(sum(end_byte - first_byte), 0) FROM delivered") ?? 0
-        let last = try Int64.fetchOne(db, sql: """
+        let simulated = try Int.fetchOne(db, sql: "SELECT count(*) FROM simulated_blocks") ?? 0
+        return KeyStoreStatus(blocks: blocks, storedKeyBits: 8 * (open - delivered), lastBlock: UInt64(try lastBlock(db)),
+                              simulatedBlocks: simulated, openRuns: try openBlocks(db).flatMap(\.openRuns))
+    }
+
+    /// The highest block number stored, retired ones included (0: none).
+    private static func lastBlock(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: """
             SELECT max(coalesce((SELECT max(number) FROM blocks), 0), coalesce((SELECT max(number) FROM retired), 0))
             """) ?? 0
-        let simulated = try Int.fetchOne(db, sql: "SELECT count(*) FROM simulated_blocks") ?? 0
-        return KeyStoreStatus(blocks: blocks, storedKeyBits: 8 * (open - delivered), lastBlock: UInt64(last), simulatedBlocks: simulated)
     }
 
     private static func loadChunks(_ number: UInt32, _ indices: ClosedRange<Int>, _ db: Database) throws -> [Int: [UInt8]] {

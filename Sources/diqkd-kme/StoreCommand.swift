@@ -22,7 +22,10 @@ struct StoreImport: AsyncParsableCommand {
             by them. The key file is read whole (bits beyond the last whole byte are dropped); \
             the file itself is left as it is.
 
-            The run's report (report.json beside the key file, or --report) must say the key             came from real measurements (`"simulation": false`, as `postprocess` writes): a key             from `simulate` or a simulated source is never secret, and is taken only with             --allow-simulated-keys, which the store records (`store status` counts such blocks).
+            The run's report (report.json beside the key file, or --report) must say the key came \
+            from real measurements (`"simulation": false`, as `postprocess` writes): a key from \
+            `simulate` or a simulated source is never secret, and is taken only with --allow- \
+            simulated-keys, which the store records (`store status` counts such blocks).
 
             Examples:
               diqkd store import --store alice.keys --key diqkd-output/alice.key --block 1

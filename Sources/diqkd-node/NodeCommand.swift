@@ -24,9 +24,11 @@ struct NodeCommand: ParsableCommand {
             the other connects. Measurements come from a `diqkd source` (--source) or this lab's \
             own record file (--records). Each block's key and report go to \
             --out/block-NNNNNN/; a run that fails (protocol abort, transport or authentication \
-            failure) writes no key and exits 3; a security event (the two pools have diverged,             or this node had to skip ahead in its pool twice in a row) exits 4.
+            failure) writes no key and exits 3; a security event (the two pools have diverged, or \
+            this node had to skip ahead in its pool twice in a row) exits 4.
 
-            Keys measured on `diqkd source` are a simulation, never secret: they are marked             `simulation: true`, and --store refuses them unless --allow-simulated-keys is given.
+            Keys measured on `diqkd source` are a simulation, never secret: they are marked \
+            `simulation: true`, and --store refuses them unless --allow-simulated-keys is given.
 
             Examples (host A, then host B):
               diqkd node alice --listen 0.0.0.0:7000 --pool alice.pool --source src:7100 --out keys

@@ -17,7 +17,13 @@ struct SourceCommand: ParsableCommand {
             device model (the flags of `simulate`) or an eavesdropper's box partition (--attack, \
             as in `attack`) — so each lab sees only its own outputs. Runs until stopped.
 
-            The source is a SIMULATION of nature, for testing the nodes: it sees both labs'             inputs and sets every output, and its link to each node is neither encrypted nor             authenticated, so whoever runs it or reads the link knows every key. Keys from it are             marked `simulation: true`, and key stores refuse them unless the node is given             --allow-simulated-keys. A real deployment measures with the lab's own device or its             records (`node --records`). The source listens on loopback unless --listen names             another address.
+            The source is a SIMULATION of nature, for testing the nodes: it sees both labs' inputs \
+            and sets every output, and its link to each node is neither encrypted nor \
+            authenticated, so whoever runs it or reads the link knows every key. Keys from it are \
+            marked `simulation: true`, and key stores refuse them unless the node is given \
+            --allow-simulated-keys. A real deployment measures with the lab's own device or its \
+            records (`node --records`). The source listens on loopback unless --listen names \
+            another address.
 
             Examples:
               diqkd source

@@ -33,6 +33,10 @@ import Testing
                 let eve = try await pair.curl(url, as: "sae-eve")
                 expectErrorBody(eve.reply, 401)
             }
+            // A subject with two CNs (sae-eve, sae-alice) names no one.
+            let twoNames = try await pair.curl("\(pair.aliceURL)/api/v1/keys/sae-bob/enc_keys", as: "sae-twocn")
+            expectErrorBody(twoNames.reply, 401)
+            #expect(twoNames.reply.message?.contains("2 common names") == true, "\(twoNames.reply.json)")
             // The slave cannot take new keys at its own KME either.
             expectErrorBody(try await pair.curl("\(pair.bobURL)/api/v1/keys/sae-bob/enc_keys", as: "sae-bob").reply, 401)
             let anonymous = try await pair.curl("\(pair.aliceURL)/api/v1/keys/sae-bob/status", as: nil)

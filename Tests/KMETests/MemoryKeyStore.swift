@@ -21,12 +21,17 @@ actor MemoryKeyStore: KeyStore {
     private var blocks: [UInt64: Block] = [:]
     /// When set, every call fails with a storage error (to test the KME's 503).
     private var failing = false
+    /// Blocks whose rows the test has damaged: issuing from or retrieving from them throws
+    /// ``KeyStoreError/Code/damaged``, as the durable backends do.
+    private var damaged: Set<UInt64> = []
 
     init(blocks: [StoredBlock] = []) {
         for block in blocks { self.blocks[block.number] = Block(session: block.session, key: block.key) }
     }
 
     func setFailing(_ failing: Bool) { self.failing = failing }
+
+    func damage(_ block: UInt64) { damaged.insert(block) }
 
     @discardableResult
     func add(_ block: StoredBlock) async throws(KeyStoreError) -> Bool {
@@ -41,16 +46,17 @@ actor MemoryKeyStore: KeyStore {
         return true
     }
 
-    func issue(count: Int, bytes: Int) async throws(KeyStoreError) -> [DeliveredKey] {
+    func issue(count: Int, bytes: Int, skipping skipped: Set<UInt32>) async throws(KeyStoreError) -> [DeliveredKey] {
         try check()
         guard count >= 1, bytes >= 1, bytes <= Int(UInt32.max) else { throw KeyStoreError(.invalidRequest, "count and bytes must be positive") }
         var cursors = blocks.mapValues(\.issued)
         var plan: [(UInt64, Range<Int>)] = []
         let numbers = blocks.keys.sorted()
         for _ in 0..<count {
-            guard let number = numbers.first(where: { blocks[$0]!.key.count - cursors[$0]! >= bytes }) else {
+            guard let number = numbers.first(where: { !skipped.contains(UInt32($0)) && blocks[$0]!.key.count - cursors[$0]! >= bytes }) else {
                 throw KeyStoreError(.insufficient, "\(count) keys of \(bytes) bytes requested")
             }
+            if damaged.contains(number) { throw .damaged(UInt32(number), "damaged by the test") }
             let start = cursors[number]!
             plan.append((number, start..<start + bytes))
             cursors[number] = start + bytes
@@ -66,6 +72,10 @@ actor MemoryKeyStore: KeyStore {
         var plan: [(UUID, UInt64, Range<Int>)] = []
         for id in ids {
             let (number, range) = Self.parse(id)
+            if number > blocks.keys.max() ?? 0 {
+                throw KeyStoreError(.notYetStored, "block \(number) is not stored yet", block: UInt32(number))
+            }
+            if damaged.contains(number) { throw .damaged(UInt32(number), "damaged by the test") }
             guard let block = blocks[number], !range.isEmpty, range.upperBound <= block.key.count else {
                 throw KeyStoreError(.unknownKey, "\(id.uuidString.lowercased())")
             }
@@ -84,7 +94,8 @@ actor MemoryKeyStore: KeyStore {
         try check()
         let open = blocks.filter { $0.value.undelivered > 0 }
         return KeyStoreStatus(blocks: open.count, storedKeyBits: open.values.reduce(0) { $0 + 8 * $1.undelivered },
-                              lastBlock: blocks.keys.max() ?? 0)
+                              lastBlock: blocks.keys.max() ?? 0,
+                              openRuns: blocks.sorted { $0.key < $1.key }.map { $0.value.key.count - $0.value.issued }.filter { $0 > 0 })
     }
 
     private func check() throws(KeyStoreError) {

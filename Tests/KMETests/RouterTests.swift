@@ -20,7 +20,8 @@ import Testing
             #expect(reply.json["stored_key_count"] as? Int == 3 * 1000 * 8 / 256)
             #expect(reply.json["max_key_per_request"] as? Int == 128)
             #expect(reply.json["min_key_size"] as? Int == 64)
-            #expect(reply.json["max_key_size"] as? Int == 65_535 * 8)
+            // The configured 65,535 bytes, lowered to the longest key one block can give.
+            #expect(reply.json["max_key_size"] as? Int == 1000 * 8)
             #expect(reply.json["max_SAE_ID_count"] as? Int == 0)
             #expect((reply.json["max_key_count"] as? Int ?? 0) >= 93)
             // The slave may ask its own KME too.
@@ -154,6 +155,60 @@ import Testing
             for id in issued {
                 #expect(try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(id)", as: "sae-bob").status == 200)
             }
+        }
+    }
+
+    /// A damaged block is skipped by enc_keys (logged once) and is a 503 naming it for
+    /// dec_keys; every other block keeps serving; an ID of a block the slave site has not
+    /// stored yet is a 503 (retry later), not a 400.
+    @Test func damagedAndUnsettledBlocksAre503() async throws {
+        let stores = storePair(blocks: 3, bytes: 1000)
+        await stores.alice.damage(1)
+        await stores.bob.damage(2)
+        let issued = try await siteApp("alice", store: stores.alice).test(.router) { client in
+            let first = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=1", as: "sae-alice")
+            let second = try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=31&size=256", as: "sae-alice")
+            #expect(first.status == 200 && second.status == 200, "\(first.json) \(second.json)")
+            return (first.keys + second.keys).map(\.id)
+        }
+        #expect(issued.count == 32)
+        try await siteApp("bob", store: stores.bob).test(.router) { client in
+            // Block 2's key (the first issued) is damaged at Bob's site; block 3's is not.
+            let damaged = try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(issued[0])", as: "sae-bob")
+            expectErrorBody(damaged, 503)
+            #expect(damaged.message?.contains("block 2") == true, "\(damaged.json)")
+            let healthy = try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(issued[31])", as: "sae-bob")
+            #expect(healthy.status == 200, "\(healthy.json)")
+            let future = MemoryKeyStore.id(9, 0..<32).uuidString.lowercased()
+            let unsettled = try await client.call(.get, "/api/v1/keys/sae-alice/dec_keys?key_ID=\(future)", as: "sae-bob")
+            expectErrorBody(unsettled, 503)
+            #expect(unsettled.message?.contains("Retry later") == true, "\(unsettled.json)")
+        }
+    }
+
+    /// `status` counts only keys that enc_keys can hand out: two blocks of 52 bytes hold one
+    /// key of 32 bytes each, and none of 64.
+    @Test func statusAdvertisesOnlyWhatCanBeDelivered() async throws {
+        let store = MemoryKeyStore(blocks: testBlocks(count: 2, bytes: 52))
+        try await siteApp("alice", store: store).test(.router) { client in
+            let status = try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice")
+            #expect(status.json["stored_key_count"] as? Int == 2, "\(status.json)")
+            #expect(status.json["max_key_size"] as? Int == 52 * 8, "\(status.json)")
+            #expect(try await client.call(.get, "/api/v1/keys/sae-bob/enc_keys?number=2", as: "sae-alice").status == 200)
+            let empty = try await client.call(.get, "/api/v1/keys/sae-bob/status", as: "sae-alice")
+            #expect(empty.json["stored_key_count"] as? Int == 0 && empty.json["max_key_size"] as? Int == 20 * 8, "\(empty.json)")
+        }
+    }
+
+    /// A method the API does not define on one of its paths is 405 with `Allow`.
+    @Test func otherMethodsAre405() async throws {
+        try await siteApp("alice", store: storePair().alice).test(.router) { client in
+            for (method, path, allow) in [(HTTPRequest.Method.put, "status", "GET"), (.delete, "enc_keys", "GET, POST"), (.patch, "dec_keys", "GET, POST")] {
+                let reply = try await client.execute(uri: "/api/v1/keys/sae-bob/\(path)", method: method, headers: [.authorization: "sae-alice"]) { $0 }
+                #expect(reply.status == .methodNotAllowed && reply.headers[.allow] == allow, "\(method) \(path): \(reply.status)")
+                #expect(String(buffer: reply.body).contains("\"message\""), "\(String(buffer: reply.body))")
+            }
+            expectErrorBody(try await client.call(.get, "/api/v1/keys/sae-bob/nothing", as: "sae-alice"), 404)
         }
     }
 }

@@ -114,7 +114,7 @@ private func hex(_ s: String) -> [UInt8] {
         let live = StoredBlockState.live(BlockCursor(number: 1, length: 100, cursor: 40, delivered: [60..<70]), idKey)
         func ask(_ offset: UInt32, _ length: UInt16) throws(KeyStoreError) -> [UInt32: BlockCursor] {
             let range = KeyRange(block: 1, offset: offset, length: length)
-            return try recordDelivery(try parseKeyIDs([range.id(idKey)]), in: [1: live])
+            return try recordDelivery(try parseKeyIDs([range.id(idKey)]), in: [1: live], lastBlock: 1)
         }
         #expect(try ask(40, 20)[1]?.delivered == [40..<60, 60..<70])
         #expect(throws: KeyStoreError.self) { try ask(32, 8) }
