@@ -149,17 +149,18 @@ public enum FiniteSizePlan {
         return best
     }
 
-    /// The smallest number of rounds (within bisection on an integer grid) that gives a
-    /// positive key, or `nil` when none up to `limit` does (for example when the asymptotic
-    /// rate is not positive). With `optimiseTestFraction`, each candidate uses its best test
-    /// fraction.
+    /// The smallest number of rounds (within bisection on an integer grid) that gives a key
+    /// longer than `keyBitsAbove` bits (default 0: a positive key), or `nil` when none up to
+    /// `limit` does (for example when the asymptotic rate is not positive). With
+    /// `optimiseTestFraction`, each candidate uses its best test fraction.
     public static func minimumRounds(epsilon: Double, delta: Double, parameters: FiniteSizeParameters,
-                                     optimiseTestFraction: Bool = false, limit: Int = maximumRounds) -> Int? {
+                                     optimiseTestFraction: Bool = false, limit: Int = maximumRounds,
+                                     keyBitsAbove: Int = 0) -> Int? {
         func positive(_ n: Int) -> Bool {
             if optimiseTestFraction {
-                return bestTestFraction(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).point.keyBits > 0
+                return bestTestFraction(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).point.keyBits > keyBitsAbove
             }
-            return point(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).keyBits > 0
+            return point(rounds: n, epsilon: epsilon, delta: delta, parameters: parameters).keyBits > keyBitsAbove
         }
         var high = 16
         while !positive(high) {

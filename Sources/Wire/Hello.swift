@@ -66,7 +66,7 @@ public struct Hello: Sendable, Hashable {
     /// The node flags that are each site's own business: where it listens or connects, its
     /// files, how long it waits, what it prints, how many blocks it runs, and its store policy.
     public static let localNodeFlags = ["--listen", "--connect", "--pool", "--out", "--store", "--blocks", "--timeout",
-                                        "--connect-timeout", "--json", "--allow-simulated-keys", "--help", "--version"]
+                                        "--connect-timeout", "--json", "--allow-simulated-keys", "--max-failures", "--help", "--version"]
 
     /// The first field in which this hello and `other` (the peer's) differ, in words, with
     /// each party's value ("rounds: Alice 10000000, Bob 1000000"); `nil` when the two describe

@@ -10,6 +10,7 @@ import Node
 import Protocol
 import Records
 import SecurityBounds
+import Simulation
 import SourceLink
 import Transport
 
@@ -71,8 +72,11 @@ struct NodeCommand: ParsableCommand {
     @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
-    @Option(help: "Blocks to run, 1 to 1000000; 0 runs until stopped.")
+    @Option(help: "Blocks to run, 1 to 1000000; 0 runs until stopped (a failed block is logged and the next one started).")
     var blocks: Int = 1
+
+    @Option(help: "With --blocks 0: failed blocks in a row (no key: connection, transport or protocol failure) after which the node stops (exit 3).")
+    var maxFailures: Int = 10
 
     @Option(help: "Seconds to wait for the other node's next frame or the source's answer.")
     var timeout: Double = 120
@@ -94,6 +98,7 @@ struct NodeCommand: ParsableCommand {
         guard (listen == nil) != (connect == nil) else { throw CLIError.usage("give exactly one of --listen and --connect.") }
         let peer = try endpoint(listen ?? connect!, flag: listen != nil ? "--listen" : "--connect")
         let measurements = try self.measurements(&settings)
+        if blocks == 0, case .source = measurements { try refuseNetLoss(settings) }
         let pool: KeyPool
         do { pool = try KeyPool.open(path: self.pool) } catch { throw CLIError.usage("--pool: \(error.description)") }
         if store != nil, case .source = measurements, !allowSimulatedKeys {
@@ -122,6 +127,7 @@ struct NodeCommand: ParsableCommand {
         // Keys an earlier run committed and a kill cut off before delivery.
         try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
         var block = 0
+        var failures = 0
         while blocks == 0 || block < blocks {
             block += 1
             guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
@@ -137,7 +143,11 @@ struct NodeCommand: ParsableCommand {
                     connection = try NodeFrames.connect(to: peer, configuration: settings.configuration, within: connectTimeout)
                 }
             } catch {
-                throw CLIError.aborted("run \(block) (block \((try? nextBlock(folder)) ?? 0)): \(error.description); no key written.")
+                let failure = CLIError.aborted("run \(block) (block \((try? nextBlock(folder)) ?? 0)): \(error.description); no key written.")
+                guard blocks == 0 else { throw failure }
+                failures += 1
+                try pause(after: failures, failure)
+                continue
             }
             let number = try nextBlock(folder)
             log("block \(number) (or the peer's, if higher): connected to \(connection.peer)")
@@ -163,8 +173,50 @@ struct NodeCommand: ParsableCommand {
             // This run's key and a pending key the hello settled, in block order.
             let refills = try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
             let alarm = try securityAlarm(result, folder: folder)
-            try finish(result, folder: folder, refilled: refills[result.report.node.block], alarm: alarm)
+            do {
+                try finish(result, folder: folder, refilled: refills[result.report.node.block], alarm: alarm)
+                failures = 0
+            } catch let failure as CLIError where blocks == 0 && failure.code == 3 {
+                failures += 1
+                try pause(after: failures, failure)
+            }
         }
+    }
+
+    /// Until stopped (`--blocks 0`), after the `failures`-th failed block in a row: logs it and
+    /// waits 1, 2, 4 … 60 s before the next attempt, so that a peer that is down or a link
+    /// that keeps failing is not hammered.
+    /// - Throws: `failure`, with the count, once `--max-failures` blocks in a row have failed.
+    private func pause(after failures: Int, _ failure: CLIError) throws {
+        guard failures < maxFailures else {
+            throw CLIError.aborted("\(failures) blocks in a row failed (--max-failures \(maxFailures)); the last: \(failure.message) "
+                                   + "The node stops.")
+        }
+        let wait = min(60, 1 << min(failures - 1, 6))
+        log("\(failure.message) Failed blocks in a row: \(failures) of at most \(maxFailures); next attempt in \(wait) s.")
+        Thread.sleep(forTimeInterval: Double(wait))
+    }
+
+    /// Until stopped, a block that cannot gain more key than its authentication consumes only
+    /// shrinks the pool: refuses `--blocks 0` when even an ideal device — visibility 1 and the
+    /// paper's Figure 14 settings, the source's own default and the best this repository models
+    /// — is expected (`plan`, SECURITY-MATH §4.6) to give no more key bits per block than the
+    /// pool bits a run consumes.
+    /// - Throws: a usage error naming the rounds a block needs.
+    private func refuseNetLoss(_ settings: NodeSettings) throws {
+        let ideal = QuantumDeviceModel().behaviour
+        let (epsilon, delta) = (ideal.chshError, ideal.keyBasisError)
+        let parameters = settings.configuration.finiteSize.with(reconciliationEfficiency: ReconciliationMargin.efficiency(errorRate: delta))
+        let consumed = NodeBlock.poolBytesPerRun * 8
+        let rounds = settings.configuration.rounds
+        let expected = FiniteSizePlan.point(rounds: rounds, epsilon: epsilon, delta: delta, parameters: parameters).keyBits
+        guard expected <= consumed else { return }
+        let needed = FiniteSizePlan.minimumRounds(epsilon: epsilon, delta: delta, parameters: parameters, keyBitsAbove: consumed)
+        throw CLIError.usage("--blocks 0 at --rounds \(grouped(rounds)): even an ideal device (visibility 1, the paper's Figure 14 "
+                             + "settings) is expected to give \(grouped(expected)) key bits a block, no more than the "
+                             + "\(grouped(consumed)) pool bits each block's authentication consumes, so the pool would shrink "
+                             + "block after block; use at least "
+                             + (needed.map { "--rounds \(grouped($0))" } ?? "more rounds") + " (see `diqkd plan --visibility 1`).")
     }
 
     /// This node's next block number: past every block published or committed in the output
@@ -242,6 +294,9 @@ struct NodeCommand: ParsableCommand {
         guard let party = Party(rawValue: role) else { throw CLIError.usage("the role must be 'alice' or 'bob' (got '\(role)').") }
         let configuration = try classical.configuration(rounds: rounds ?? 10_000_000, frameBits: frameBits)
         guard (0...1_000_000).contains(blocks) else { throw CLIError.usage("--blocks must be between 0 and 1,000,000 (got \(blocks)).") }
+        guard (1...1_000_000).contains(maxFailures) else {
+            throw CLIError.usage("--max-failures must be between 1 and 1,000,000 (got \(maxFailures)).")
+        }
         for (flag, value) in [("--timeout", timeout), ("--connect-timeout", connectTimeout)] {
             guard value.isFinite, value > 0, value <= 86_400 else {
                 throw CLIError.usage("\(flag) must be between 0 and 86400 seconds (got \(value)).")
