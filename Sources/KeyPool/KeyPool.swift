@@ -72,7 +72,40 @@ public final class KeyPool {
     ///   the group or others may read it (the message says `chmod 600`) or it is not a regular
     ///   file (a folder, a symbolic link); `.format` for a bad header or a file shorter than the header's capacity; `.io`.
     public static func open(path: String) throws(KeyPoolError) -> KeyPool {
-        let fd = Glibc.open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        let fd = try openDescriptor(path, O_RDWR)
+        let file = PoolFile(fd: fd, path: path)
+        do throws(KeyPoolError) {
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                if errno == EWOULDBLOCK {
+                    throw KeyPoolError(.inUse, path: path, "pool \(path) is in use by another process.")
+                }
+                throw file.error("lock")
+            }
+            return KeyPool(path: path, file: file, header: try checkedHeader(file))
+        } catch {
+            _ = Glibc.close(fd)
+            throw error
+        }
+    }
+
+    /// A pool's status read without opening it for use: read-only and without its lock, so it
+    /// works while a node holds the pool (``Status/inUse`` then says so). The header is
+    /// checked as ``open(path:)`` checks it.
+    /// - Throws: the errors of ``open(path:)`` but `.inUse`.
+    public static func status(path: String) throws(KeyPoolError) -> Status {
+        let fd = try openDescriptor(path, O_RDONLY)
+        defer { _ = Glibc.close(fd) }
+        let header = try checkedHeader(PoolFile(fd: fd, path: path))
+        // A shared lock is refused while a node holds the exclusive one; taken, it is dropped
+        // with the descriptor.
+        let inUse = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK
+        return Status(path: path, id: hex(header.id), capacityBits: header.capacity * 8, positionBits: header.position * 8,
+                      remainingBits: (header.capacity - header.position) * 8, inUse: inUse)
+    }
+
+    /// Opens `path` with `mode` (`O_RDWR` or `O_RDONLY`), refusing symbolic links.
+    private static func openDescriptor(_ path: String, _ mode: Int32) throws(KeyPoolError) -> Int32 {
+        let fd = Glibc.open(path, mode | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             switch errno {
             case ENOENT: throw KeyPoolError(.notFound, path: path, "pool \(path) does not exist.")
@@ -82,30 +115,24 @@ public final class KeyPool {
             }
             throw PoolFile(fd: -1, path: path).error("open")
         }
-        let file = PoolFile(fd: fd, path: path)
-        do throws(KeyPoolError) {
-            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-                if errno == EWOULDBLOCK {
-                    throw KeyPoolError(.inUse, path: path, "pool \(path) is in use by another process.")
-                }
-                throw file.error("lock")
-            }
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw file.error("inspect") }
-            guard info.st_mode & S_IFMT == S_IFREG else {
-                throw KeyPoolError(.permissions, path: path, "pool \(path) is not a regular file.")
-            }
-            guard info.st_mode & 0o077 == 0 else {
-                throw KeyPoolError(.permissions, path: path, "pool \(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path).")
-            }
-            let size = UInt64(info.st_size)
-            let headerBytes = try size >= UInt64(PoolHeader.byteCount) ? file.read(count: PoolHeader.byteCount, at: 0) : []
-            let header = try PoolHeader.decode(headerBytes, fileLength: size, path: path)
-            return KeyPool(path: path, file: file, header: header)
-        } catch {
-            _ = Glibc.close(fd)
-            throw error
+        return fd
+    }
+
+    /// The header of the pool open as `file`, after checking that it is a private regular file
+    /// at least as long as the header says.
+    private static func checkedHeader(_ file: PoolFile) throws(KeyPoolError) -> PoolHeader {
+        let (fd, path) = (file.fd, file.path)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw file.error("inspect") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw KeyPoolError(.permissions, path: path, "pool \(path) is not a regular file.")
         }
+        guard info.st_mode & 0o077 == 0 else {
+            throw KeyPoolError(.permissions, path: path, "pool \(path) can be read by other users (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(path).")
+        }
+        let size = UInt64(info.st_size)
+        let headerBytes = try size >= UInt64(PoolHeader.byteCount) ? file.read(count: PoolHeader.byteCount, at: 0) : []
+        return try PoolHeader.decode(headerBytes, fileLength: size, path: path)
     }
 
     private func openFile() throws(KeyPoolError) -> PoolFile {

@@ -19,12 +19,18 @@ public final class SourceService: @unchecked Sendable {
     /// The most runs served at once; opening one more forgets the oldest (a run whose second
     /// lab never came).
     public static let maximumRuns = 8
+    /// The most device connections served at once, each on a thread of its own (two per run,
+    /// and room for as many again waiting for their first frame); one more is refused with a
+    /// reason and closed.
+    public static let maximumConnections = 4 * maximumRuns
 
     private let listener: FrameListener
     private let makeSource: MakeSource
     private let timeout: Double
     private let lock = NSLock()
     private var runs: [(label: [UInt8], run: SourceRun)] = []
+    private var connections = 0
+    private let budget = LeadBudget()
     private let log: @Sendable (String) -> Void
 
     /// - Parameters:
@@ -38,11 +44,25 @@ public final class SourceService: @unchecked Sendable {
         self.log = log
     }
 
-    /// Serves devices until the process ends, one thread per connection.
+    /// Serves devices until the process ends, one thread per connection, at most
+    /// ``maximumConnections`` at once.
     public func serve() -> Never {
         while true {
             guard let connection = try? listener.accept(timeout: nil) else { continue }
-            let thread = Thread { [self] in self.serve(connection) }
+            let admitted = lock.withLock {
+                guard connections < Self.maximumConnections else { return false }
+                connections += 1
+                return true
+            }
+            guard admitted else {
+                refuse(connection, "the source serves at most \(Self.maximumConnections) devices at once")
+                connection.close()
+                continue
+            }
+            let thread = Thread { [self] in
+                self.serve(connection)
+                lock.withLock { connections -= 1 }
+            }
             thread.start()
         }
     }
@@ -69,9 +89,12 @@ public final class SourceService: @unchecked Sendable {
                 guard case .measure(let inputs) = try SourceWire.decode(connection.receive(timeout: timeout)) else {
                     return refuse(connection, "expected a batch of inputs")
                 }
-                guard let outputs = run.measure(inputs, side: role) else {
+                let outputs: BitVector
+                switch run.measure(inputs, side: role) {
+                case .success(let measured): outputs = measured
+                case .failure(let refusal):
                     leave(run, role: role)
-                    return refuse(connection, "\(role.rawValue)'s device is more than \(SourceRun.maximumLead) rounds ahead of the other lab's")
+                    return refuse(connection, refusal.reason)
                 }
                 try connection.send(SourceWire.encode(.outputs(outputs)))
                 rounds += inputs.count
@@ -98,9 +121,9 @@ public final class SourceService: @unchecked Sendable {
         if let index = runs.firstIndex(where: { $0.label == label }) {
             return runs[index].run.join(role) ? runs[index].run : nil
         }
-        let run = SourceRun(source: makeSource(label))
+        let run = SourceRun(source: makeSource(label), budget: budget)
         _ = run.join(role)
-        if runs.count == Self.maximumRuns { runs.removeFirst() }
+        if runs.count == Self.maximumRuns { runs.removeFirst().run.forget() }
         runs.append((label, run))
         return run
     }
@@ -108,7 +131,10 @@ public final class SourceService: @unchecked Sendable {
     private func leave(_ run: SourceRun, role: Party) {
         lock.lock()
         defer { lock.unlock() }
-        if run.leave(role) { runs.removeAll { $0.run === run } }
+        if run.leave(role) {
+            runs.removeAll { $0.run === run }
+            run.forget()
+        }
     }
 
 }
@@ -121,8 +147,11 @@ final class SourceRun: @unchecked Sendable {
     private var present: Set<Party> = []
     private var left: Set<Party> = []
 
-    init(source: BoxSource) {
+    private let budget: LeadBudget
+
+    init(source: BoxSource, budget: LeadBudget) {
         self.source = source
+        self.budget = budget
         devices = source.makeDevices()
     }
 
@@ -134,8 +163,14 @@ final class SourceRun: @unchecked Sendable {
     }
 
     /// Rounds one side may measure ahead of the other: the source keeps 4 bytes a round for
-    /// the rounds only one side has measured, so this bounds a run's memory (1 GiB).
+    /// the rounds only one side has measured, so this bounds a run's memory (1 GiB); all runs
+    /// together are held to the same bound (``LeadBudget``).
     static let maximumLead = 1 << 28
+
+    /// Why a batch was refused.
+    struct Refusal: Error {
+        let reason: String
+    }
 
     private var measured: [Party: Int] = [.alice: 0, .bob: 0]
 
@@ -148,14 +183,56 @@ final class SourceRun: @unchecked Sendable {
         return left.count == 2 || !present.contains(role == .alice ? .bob : .alice)
     }
 
-    /// The outputs for `inputs`, or `nil` when this side would get more than
-    /// ``maximumLead`` rounds ahead of the other.
-    func measure(_ inputs: BitVector, side: Party) -> BitVector? {
+    /// The outputs for `inputs`; a refusal when this side would get more than
+    /// ``maximumLead`` rounds ahead of the other, or all runs together would hold more than
+    /// the budget's rounds measured on one side only.
+    func measure(_ inputs: BitVector, side: Party) -> Result<BitVector, Refusal> {
         lock.lock()
         defer { lock.unlock() }
+        guard !forgotten else {
+            return .failure(Refusal(reason: "the run was dropped: the source serves at most \(SourceService.maximumRuns) runs at once"))
+        }
         let other: Party = side == .alice ? .bob : .alice
-        guard measured[side]! + inputs.count - measured[other]! <= Self.maximumLead else { return nil }
+        let lead = abs(measured[side]! - measured[other]!)
+        let newLead = abs(measured[side]! + inputs.count - measured[other]!)
+        guard newLead <= Self.maximumLead else {
+            return .failure(Refusal(reason: "\(side.rawValue)'s device is more than \(Self.maximumLead) rounds ahead of the other lab's"))
+        }
+        guard budget.change(by: newLead - lead) else {
+            return .failure(Refusal(reason: "the source holds \(LeadBudget.maximumRounds) rounds (1 GiB) measured by one lab and not yet "
+                                    + "by the other across its runs; no more until the other labs catch up"))
+        }
         measured[side]! += inputs.count
-        return (side == .alice ? devices.alice : devices.bob).measure(inputs)
+        return .success((side == .alice ? devices.alice : devices.bob).measure(inputs))
+    }
+
+    /// Returns this run's share of the budget and refuses every later batch: the run is gone
+    /// (its connections then end, releasing what it holds).
+    func forget() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !forgotten else { return }
+        forgotten = true
+        _ = budget.change(by: -abs(measured[.alice]! - measured[.bob]!))
+    }
+
+    private var forgotten = false
+}
+
+/// The rounds that all of a source's runs hold measured by one side only (4 bytes each),
+/// bounded by ``maximumRounds`` (1 GiB) however many runs there are.
+final class LeadBudget: @unchecked Sendable {
+    static let maximumRounds = SourceRun.maximumLead
+    private let lock = NSLock()
+    private var held = 0
+
+    /// Adds `rounds` (negative: releases); false, changing nothing, when that would pass the
+    /// maximum.
+    func change(by rounds: Int) -> Bool {
+        lock.withLock {
+            guard held + rounds <= Self.maximumRounds else { return false }
+            held = max(0, held + rounds)
+            return true
+        }
     }
 }

@@ -84,8 +84,8 @@ struct PoolStatus: ParsableCommand {
         commandName: "status",
         abstract: "Prints a pool's ID, capacity, position and remaining key, in bits.",
         discussion: """
-            Opens the pool as a run would (it must be mode 0600 and not in use), reads its header, \
-            and closes it again.
+            Reads the pool's header read-only, without taking the pool: it works while a node \
+            holds the pool (and then says so). The file must be mode 0600, as for a run.
 
             Example:
               diqkd pool status alice.pool --json
@@ -100,9 +100,7 @@ struct PoolStatus: ParsableCommand {
     func run() throws {
         let status: KeyPool.Status
         do {
-            let pool = try KeyPool.open(path: file)
-            status = pool.status
-            pool.close()
+            status = try KeyPool.status(path: file)
         } catch {
             throw cliError(error)
         }

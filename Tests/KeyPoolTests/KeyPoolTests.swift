@@ -40,6 +40,19 @@ struct KeyPoolTests {
         #expect(pool.status.capacityBits == 8 * (3 << 20))
     }
 
+    /// `status(path:)` reads a pool a node holds, read-only, and says it is in use.
+    @Test func statusReadsAPoolInUse() throws {
+        let (alice, _) = try makePair()
+        let held = try KeyPool.open(path: alice)
+        _ = try held.reserve(bytes: 1040)
+        let status = try KeyPool.status(path: alice)
+        #expect(status.inUse && status.positionBits == 1040 * 8 && status.remainingBits == (4096 - 1040) * 8)
+        #expect(status.description.contains("in use"))
+        held.close()
+        #expect(try KeyPool.status(path: alice).inUse == false)
+        #expect(try KeyPool.status(path: alice) == KeyPool.open(path: alice).status)
+    }
+
     @Test func twoPairsHaveDifferentIDsAndKeys() throws {
         let first = try makePair(), second = try makePair()
         #expect(try contents(first.alice)[16...] != contents(second.alice)[16...])

@@ -131,6 +131,21 @@ extension NodeProcesses {
             #expect((report["node"] as? [String: Any])?["poolPositionBits"] as? Int == 0)
         }
 
+        /// The source serves at most 32 device connections at once; one more is refused,
+        /// logged, and the source goes on serving.
+        @Test func theSourceBoundsItsConnections() async throws {
+            let lab = try NodeLab()
+            defer { lab.remove() }
+            let (source, sourcePort) = try lab.source()
+            defer { source.stop() }
+            let silent = try await offThePool { try (0..<33).map { _ in try loopbackSocket(to: sourcePort) } }.get()
+            defer { for fd in silent { close(fd) } }
+            let deadline = Date(timeIntervalSinceNow: 10)
+            while !source.stderr.contains("at most 32 devices at once") && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(source.stderr.contains("the source serves at most 32 devices at once"), "\(source.stderr)")
+            #expect(source.process.isRunning)
+        }
+
         /// More silent connections than the listener keeps waiting (300 against 256): the oldest
         /// are closed to make room, so the real peer, who speaks at once, still gets in.
         @Test func aFloodOfSilentStrangersDoesNotShutOutThePeer() async throws {
