@@ -52,7 +52,7 @@ def plan():
 def hello(role):
     version = b"0.1.0"
     return (u8(role) + u64(3) + u8(len(version)) + version + u8(1) + u64(20000) + f64(0.1) + f64(5e-10) + f64(5e-10)
-            + u32(64) + f64(1.2) + u64(1024)
+            + u32(64) + f64(1.2) + u64(4096)
             # refill bits, measurements (0: simulated source), pool state and pool state with
             # the held key (capacity, last refill block, refill chain)
             + u64(16640) + u8(0) + u64(4096) + u64(2) + u64(0x1234) + u64(6176) + u64(3) + u64(0x5678))

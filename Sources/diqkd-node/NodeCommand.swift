@@ -69,7 +69,7 @@ struct NodeCommand: ParsableCommand {
 
     @OptionGroup var classical: FiniteSizeOptions
 
-    @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
+    @Option(help: "Bits per reconciliation frame, 4096 to 2^30 (shorter frames do not decode with the measured margins; frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @Option(help: "Blocks to run, 1 to 1000000; 0 runs until stopped (a failed block is logged and the next one started).")

@@ -176,7 +176,8 @@ struct ReconcileBench: ParsableCommand {
         }
         let codeProfile = try profile.map(parseProfile) ?? ReconciliationMargin.profile(errorRate: qber, frameBits: frame)
         guard qber > 0, qber < 0.5 else { throw CLIError.usage("--qber must be strictly between 0 and 0.5 (got \(qber)).") }
-        guard ProtocolConfiguration.frameBitsRange.contains(frame) else {
+        // Shorter than the protocol's frames, so that what does not decode can be measured.
+        guard (1024...ProtocolConfiguration.frameBitsRange.upperBound).contains(frame) else {
             throw CLIError.usage("--frame must be between 1024 and 2^30 (got \(frame)).")
         }
         guard (1...100_000).contains(frames) else { throw CLIError.usage("--frames must be between 1 and 100000 (got \(frames)).") }

@@ -67,7 +67,7 @@ struct Postprocess: ParsableCommand {
 
     @OptionGroup var classical: FiniteSizeOptions
 
-    @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
+    @Option(help: "Bits per reconciliation frame, 4096 to 2^30 (shorter frames do not decode with the measured margins; frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @OptionGroup(title: "Reading a lab's export") var importing: RecordImportOptions

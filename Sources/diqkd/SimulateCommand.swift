@@ -30,7 +30,7 @@ struct Simulate: ParsableCommand {
     @OptionGroup(title: "Device model")
     var device: DeviceModelOptions
 
-    @Option(help: "Bits per reconciliation frame (frames of 2^20 bits or more use quasi-cyclic codes).")
+    @Option(help: "Bits per reconciliation frame, 4096 to 2^30 (shorter frames do not decode with the measured margins; frames of 2^20 bits or more use quasi-cyclic codes).")
     var frameBits: Int = ReconciliationMargin.defaultFrameBits
 
     @Option(help: "Make the run reproducible. Such keys are NOT secret.")

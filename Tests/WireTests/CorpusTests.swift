@@ -9,7 +9,7 @@ import Testing
 struct CorpusTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../Fuzz/corpus/FrameFuzzer").standardized
-    static let limits = WireLimits(configuration: .init(rounds: 20_000, frameBits: 1024))
+    static let limits = WireLimits(configuration: .init(rounds: 20_000, frameBits: 4096))
 
     static var seeds: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
