@@ -45,10 +45,22 @@ public struct KMESettings: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The largest settings file read (1 MiB; a real one is a few hundred bytes).
+    public static let maximumFileBytes = 1 << 20
+
     /// Reads a settings file.
-    /// - Throws: a message naming the file when it cannot be read or is not such JSON.
+    /// - Throws: a message naming the file when it cannot be read, is larger than
+    ///   ``maximumFileBytes`` (nothing past that is read) or is not such JSON.
     public init(file path: String) throws(KMESettingsError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw KMESettingsError("cannot read \(path)") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw KMESettingsError("cannot read \(path)") }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: Self.maximumFileBytes + 1) ?? Data() } catch {
+            throw KMESettingsError("cannot read \(path): \(error.localizedDescription)")
+        }
+        guard data.count <= Self.maximumFileBytes else {
+            throw KMESettingsError("\(path) is larger than \(Self.maximumFileBytes) bytes (1 MiB), the most a settings file may hold")
+        }
         do { self = try JSONDecoder().decode(KMESettings.self, from: data) } catch {
             throw KMESettingsError("\(path) is not a KME settings file: \(error)")
         }

@@ -55,9 +55,8 @@ struct StoreImport: AsyncParsableCommand {
         guard (1...(1 << 24 - 1)).contains(block) else {
             throw CLIError.usage("--block must be between 1 and 16,777,215 (got \(block)).")
         }
-        guard let data = FileManager.default.contents(atPath: key) else {
-            throw CLIError.usage("--key \(key): cannot read the file.")
-        }
+        // A stored block holds at most 2^28 bytes (KeyRange.maxBlockBytes); the store refuses more.
+        let data = try BoundedFile.read(key, maximumBytes: KeyRange.maxBlockBytes, what: "--key \(key)")
         let simulated = try simulation()
         if simulated && !allowSimulatedKeys {
             throw CLIError.usage("--key \(key) comes from simulated measurements (its report says \"simulation\": true): such a key is "
@@ -87,11 +86,12 @@ struct StoreImport: AsyncParsableCommand {
     /// does not say counts as simulated: a key is taken as secret only when its report says so.
     private func simulation() throws -> Bool {
         let path = report ?? SecretFiles.parentFolder(of: key) + "/report.json"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             if allowSimulatedKeys { return true }
             throw CLIError.usage("--report \(path): cannot read the run's report, which must say whether the key was simulated "
                                  + "(give --report FILE, or --allow-simulated-keys to store it as a test key).")
         }
+        let data = try BoundedFile.read(path, maximumBytes: BoundedFile.jsonBytes, what: "--report \(path)")
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw CLIError.usage("--report \(path) is not a diqkd report (not a JSON object).")
         }

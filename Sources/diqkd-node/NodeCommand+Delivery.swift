@@ -41,9 +41,10 @@ extension NodeCommand {
     func heldKey(_ folder: OutputFolder) throws -> HeldKey? {
         guard let number = try folder.pendingBlock() else { return nil }
         let name = "\(folder.path)/\(OutputFolder.pendingName(number))"
-        guard let data = FileManager.default.contents(atPath: "\(name)/report.json") else {
+        guard FileManager.default.fileExists(atPath: "\(name)/report.json") else {
             throw CLIError.failure("\(name) has no report.json: a damaged journal; compare both sites' stores before moving it away")
         }
+        let data = try BoundedFile.read("\(name)/report.json", maximumBytes: BoundedFile.jsonBytes, what: "\(name)/report.json")
         let report = try Self.decodeReport(data, in: name)
         return HeldKey(number: number, refillBytes: report.node.refillBits / 8, session: report.node.session)
     }

@@ -99,9 +99,7 @@ struct Amplify: ParsableCommand {
     }
 
     private func read(_ path: String, flag: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError.usage("\(flag) \(path): cannot read the file.")
-        }
+        let data = try BoundedFile.read(path, maximumBytes: BoundedFile.keyBytes, what: "\(flag) \(path)")
         guard !data.isEmpty else { throw CLIError.usage("\(flag) \(path) is empty.") }
         return [UInt8](data)
     }

@@ -160,9 +160,7 @@ struct Bound: ParsableCommand {
 /// validates them.
 enum BehaviourFile {
     static func load(_ path: String) throws -> Behaviour {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError.usage("\(path): cannot read the behaviour file.")
-        }
+        let data = try BoundedFile.read(path, maximumBytes: BoundedFile.behaviourBytes, what: "behaviour file \(path)")
         do {
             return try Behaviour.decodeFile(data)
         } catch {

@@ -221,3 +221,18 @@ struct RecordedHardeningCases {
         #expect(points.allSatisfy { ($0["keyBitsPerRound"] as? Double ?? 0) <= perRound })
     }
 }
+
+/// Whole files a command reads into memory have caps: an endless file (`/dev/zero`) is refused
+/// with exit 2 naming it once the cap is passed, and nothing beyond it is read.
+@Suite("bounded file readers")
+struct BoundedFileTests {
+    @Test(arguments: [
+        (["bound", "--behaviour", "/dev/zero"], "larger than 67,108,864 bytes"),
+        (["kme", "--config", "/dev/zero", "--site", "alice"], "larger than 1048576 bytes"),
+    ])
+    func endlessFilesAreRefused(_ arguments: [String], _ message: String) throws {
+        let result = try diqkd(arguments)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("/dev/zero") && result.stderr.contains(message), "\(result.stderr)")
+    }
+}
