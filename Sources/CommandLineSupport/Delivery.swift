@@ -46,7 +46,7 @@ private func printSummary(_ report: ProtocolReport, folder: OutputFolder, extra:
     print("mode \(report.mode.rawValue), \(grouped(report.rounds)) rounds: \(grouped(report.testRounds)) tested, "
           + "\(grouped(report.rawKeyBits)) raw key bits")
     if let epsilon = report.epsilonEstimate, let s = report.chshValue {
-        let upper = report.epsilonUpper.map { ", certified eps_up \(formatted($0, digits: 5))" } ?? ""
+        let upper = report.epsilonUpper.map { ", certified eps_up \(probabilityBoundText($0, digits: 5))" } ?? ""
         let delta = report.deltaEstimate.map { "; key-basis error delta \(formatted($0, digits: 4))" } ?? ""
         print("CHSH error eps \(formatted(epsilon, digits: 5)) (S = \(formatted(s, digits: 5)))\(upper)\(delta)")
     } else {

@@ -65,7 +65,7 @@ struct KeySizing {
             abortReason = "parameter estimation: no raw-key rounds" + hint()
         } else if let epsilonUpper, let observed = estimate.epsilonEstimate, epsilonUpper >= 0.25 {
             abortReason = "parameter estimation: observed CHSH error " + String(format: "%.4f", observed) + ", certified bound "
-                + String(format: "%.4f", epsilonUpper) + " is not below 1/4" + hint()
+                + (epsilonUpper >= 1 ? probabilityBoundText(epsilonUpper) : String(format: "%.4f", epsilonUpper)) + " is not below 1/4" + hint()
         } else if predictedKeyBits <= 0 {
             abortReason = "parameter estimation: the key length would be \(groupedDigits(predictedKeyBits)) bits (CHSH error "
                 + String(format: "%.4f", estimate.epsilonEstimate ?? .nan) + ")" + hint()
@@ -100,4 +100,12 @@ struct KeySizing {
         }
         return "; roughly \(groupedDigits(needed)) rounds would be needed at the observed error rates"
     }
+}
+
+/// A bound on a probability as text: the number with `digits` significant digits, or
+/// "≥ 1 (no bound)" when it is 1 or more — a finite-size bound that large (few test rounds make
+/// the confidence term exceed 1) says nothing, and printing it as a number would read as a
+/// probability above 1. Reports keep the computed number.
+public func probabilityBoundText(_ value: Double, digits: Int = 4) -> String {
+    value >= 1 ? "≥ 1 (no bound)" : String(format: "%.\(digits)g", value)
 }

@@ -6,6 +6,11 @@ struct CSVLayout {
     var fieldCount = 0
     /// The field of each column, `nil` for an ignored one.
     var roles: [RecordField?] = []
+    /// Fields read from a column that already has a field in ``roles`` (`--column round=trial
+    /// --column time=trial`): one column may serve several fields.
+    var sharedColumns: [(column: Int, field: RecordField)] = []
+    /// Whether the file has no time column (allowed when the audit is not run): rows get time 0.
+    var noTime = false
     var columns = RecordColumns()
     /// Whether the file has a round column (otherwise rounds are numbered by row).
     var hasRound = true
@@ -39,7 +44,7 @@ struct CSVLayout {
         layout.delimiter = delimiter
         if let header {
             layout.names = header
-            layout.roles = try assign(header: header, options: options, report: &report)
+            (layout.roles, layout.sharedColumns) = try assign(header: header, options: options, report: &report)
         } else {
             let list = options.headerlessColumns ?? []
             var seen = Set<RecordField>()
@@ -55,17 +60,31 @@ struct CSVLayout {
             report.headerlessColumns = list
         }
         layout.fieldCount = layout.roles.count
-        func column(_ field: RecordField) -> Int? { layout.roles.firstIndex(of: field) }
+        let shared = layout.sharedColumns
+        func column(_ field: RecordField) -> Int? {
+            layout.roles.firstIndex(of: field) ?? shared.first { $0.field == field }?.column
+        }
         for (index, role) in layout.roles.enumerated() {
             if let role { report.columns[role.rawValue] = layout.names[index] }
         }
+        for (index, field) in shared { report.columns[field.rawValue] = layout.names[index] }
         let source = header == nil ? "--columns" : "the header"
+        let absent = ImportReport.absentColumn
         for field in [RecordField.input, .output, .time] where column(field) == nil {
+            if field == .time && !options.requiresTimeAndPosition {
+                layout.noTime = true
+                report.columns[field.rawValue] = absent
+                continue
+            }
             throw LayoutProblem("no \(field.rawValue) column in \(source) (found: \(layout.names.joined(separator: ", "))); "
-                                + "name it with --column \(field.rawValue)=NAME")
+                                + "name it with --column \(field.rawValue)=NAME"
+                                + (field == .time ? " (only the space-like audit needs times: without it, --assume-nonsignaling)" : ""))
         }
         let positions = [RecordField.x, .y, .z].map(column)
-        if let fixed = options.fixedPosition {
+        if options.fixedPosition == nil && !options.requiresTimeAndPosition && positions.allSatisfy({ $0 == nil }) {
+            layout.fixedPosition = (0, 0, 0)
+            for field in [RecordField.x, .y, .z] { report.columns[field.rawValue] = absent }
+        } else if let fixed = options.fixedPosition {
             guard fixed.count == 3, fixed.allSatisfy(\.isFinite) else {
                 throw LayoutProblem("a fixed position needs three finite coordinates in metres (got \(fixed))")
             }
@@ -83,10 +102,13 @@ struct CSVLayout {
         layout.columns = RecordColumns(timeUncertainty: column(.timeUncertainty) != nil, testMarks: column(.test) != nil)
 
         // The time unit: the flag, else the unit the column's name states.
-        let timeName = layout.names[column(.time)!]
+        let timeName = column(.time).map { layout.names[$0] } ?? "time_ns"
         let stated = RecordField.statedUnit(timeName)
         let unit: TimeUnit
-        if let given = options.timeUnit {
+        if layout.noTime {
+            unit = .ns
+            report.timeUnitSource = "absent"
+        } else if let given = options.timeUnit {
             if let stated, stated != given {
                 throw LayoutProblem("--time-unit \(given.rawValue) contradicts the time column '\(timeName)', which states \(stated.rawValue)")
             }
@@ -98,7 +120,7 @@ struct CSVLayout {
         } else {
             throw LayoutProblem("the time column '\(timeName)' does not state its unit: give --time-unit ps|ns|us|s")
         }
-        report.timeUnit = unit
+        if !layout.noTime { report.timeUnit = unit }
         layout.timeScale = unit.nanosecondExponent
         if let index = column(.timeUncertainty) {
             let stated = RecordField.statedUnit(layout.names[index])
@@ -124,14 +146,17 @@ struct CSVLayout {
         if layout.columns.timeUncertainty { expected.append(.timeUncertainty) }
         if layout.columns.testMarks { expected.append(.test) }
         layout.plain = delimiter == 44 && order == expected && layout.roles.count == expected.count && options.isPlain
-            && layout.timeScale == 0 && layout.uncertaintyScale == 0
+            && layout.timeScale == 0 && layout.uncertaintyScale == 0 && shared.isEmpty && !layout.noTime
         return layout
     }
 
-    /// Assigns a field to each header column: explicit `--column` names first, then names and aliases.
-    private static func assign(header: [String], options: RecordImport, report: inout ImportReport) throws(LayoutProblem) -> [RecordField?] {
+    /// Assigns a field to each header column: explicit `--column` names first (a column named
+    /// for several fields serves them all), then names and aliases.
+    private static func assign(header: [String], options: RecordImport,
+                               report: inout ImportReport) throws(LayoutProblem) -> ([RecordField?], [(column: Int, field: RecordField)]) {
         let keys = header.map(RecordField.normalised)
         var roles = [RecordField?](repeating: nil, count: header.count)
+        var shared: [(column: Int, field: RecordField)] = []
         for field in RecordField.allCases {
             guard let name = options.columnNames[field] else { continue }
             let matches = keys.indices.filter { keys[$0] == RecordField.normalised(name) }
@@ -139,10 +164,11 @@ struct CSVLayout {
                 throw LayoutProblem("--column \(field.rawValue)=\(name): no column '\(name)' in the header (found: \(header.joined(separator: ", ")))")
             }
             guard matches.count == 1 else { throw LayoutProblem("--column \(field.rawValue)=\(name): the header has \(matches.count) columns '\(name)'") }
-            if let other = roles[index] {
-                throw LayoutProblem("--column maps column '\(name)' to both \(other.rawValue) and \(field.rawValue)")
+            if roles[index] != nil {
+                shared.append((index, field))
+            } else {
+                roles[index] = field
             }
-            roles[index] = field
         }
         for (index, key) in keys.enumerated() where roles[index] == nil {
             guard let field = RecordField.allCases.first(where: { $0.aliases.contains(key) }),
@@ -154,7 +180,7 @@ struct CSVLayout {
             roles[index] = field
         }
         report.ignoredColumns = header.indices.filter { roles[$0] == nil }.map { header[$0] }
-        return roles
+        return (roles, shared)
     }
 
     /// Picks the separator of a header (or first) line: whichever of `,` `;` tab occurs most

@@ -144,6 +144,13 @@ struct GeneralRowParser {
                 return .failure("\(label) \(problem), found '\(text)'")
             }
         }
+        for (column, field) in layout.sharedColumns {
+            if let problem = read(field, bytes, starts[column], ends[column], into: &row) {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[starts[column]..<ends[column]]), as: UTF8.self)
+                return .failure("\(field.rawValue) (column '\(layout.names[column])') \(problem), found '\(text)'")
+            }
+        }
+        if layout.noTime { row.time = 0 }
         if let fixed = layout.fixedPosition { (row.x, row.y, row.z) = fixed }
         return .row
     }

@@ -28,7 +28,8 @@ public struct ImportReport: Sendable, Hashable, Codable {
     public var noClick: String?
     public var noClickOutput: Int?
     public var noClicks = 0
-    /// The time unit and where it came from: `"flag"`, `"header"` or `"default"` (`time_ns`).
+    /// The time unit and where it came from: `"flag"`, `"header"`, `"default"` (`time_ns`) or
+    /// `"absent"` (no time column, allowed without the audit).
     public var timeUnit = TimeUnit.ns
     public var timeUnitSource = "default"
     /// Times with a fraction of a nanosecond, rounded to the nearest one (ties to even).
@@ -43,6 +44,10 @@ public struct ImportReport: Sendable, Hashable, Codable {
     public var quotedFields = 0
     /// Rounds read.
     public var rounds = 0
+
+    /// What ``columns`` names for a time or position field the file lacks when the audit is
+    /// not run (``RecordImport/requiresTimeAndPosition`` false).
+    public static let absentColumn = "absent (not audited)"
 
     public init(file: String, format: String) {
         self.file = file
@@ -63,7 +68,7 @@ public struct ImportReport: Sendable, Hashable, Codable {
             parts.append("--columns " + headerlessColumns.joined(separator: ","))
         } else {
             for field in RecordField.allCases {
-                if let name = columns[field.rawValue], name != "row number",
+                if let name = columns[field.rawValue], name != "row number", name != Self.absentColumn,
                    !field.aliases.contains(RecordField.normalised(name)) {
                     parts.append("--column \(field.rawValue)=\(shellQuoted(name))")
                 }

@@ -26,6 +26,11 @@ public struct RecordImport: Sendable, Hashable {
     /// Position in metres for a file without position columns (`--alice-position`,
     /// `--bob-position`): one device at a fixed place.
     public var fixedPosition: [Double]?
+    /// Whether the file must give each round's time and position (the space-like audit needs
+    /// them). False when the audit is not run (`--assume-nonsignaling`): then a file without a
+    /// time column, or without all three position columns, is read with those fields absent
+    /// (0 in the batches, "absent" in the ``ImportReport``), since nothing uses them.
+    public var requiresTimeAndPosition = true
 
     public init() {}
 

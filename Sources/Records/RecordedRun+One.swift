@@ -9,9 +9,11 @@ extension RecordedRun {
     /// - Parameters:
     ///   - party: whose file it is; in spot-check mode Alice's file must carry the `test` column.
     ///   - mode: paper mode refuses a `test` column (see ``load(alice:bob:needsTestMarks:rejectsTestMarks:collectAudit:progress:)``).
+    ///   - options: how to read the file (a node reads without requiring times and positions).
     /// - Throws: ``RecordError`` naming the file and line.
-    public static func loadOne(_ path: String, party: Party, mode: ProtocolMode) throws(RecordError) -> RecordedRounds {
-        var reader = try openRecords(path)
+    public static func loadOne(_ path: String, party: Party, mode: ProtocolMode,
+                               options: RecordImport = RecordImport()) throws(RecordError) -> RecordedRounds {
+        var reader = try openRecords(path, options: options)
         if party == .alice && mode == .spotCheck && !reader.columns.testMarks {
             throw RecordError(file: path, line: 1, message: "spot-check mode needs the 'test' column in Alice's file (or use --mode paper)")
         }

@@ -264,7 +264,7 @@ struct NodeCommand: ParsableCommand {
               + "\(grouped(p.rawKeyBits)) raw key bits")
         if let epsilon = p.epsilonEstimate, let s = p.chshValue {
             print("CHSH error eps \(formatted(epsilon, digits: 5)) (S = \(formatted(s, digits: 5)))"
-                  + (p.epsilonUpper.map { ", certified eps_up \(formatted($0, digits: 5))" } ?? ""))
+                  + (p.epsilonUpper.map { ", certified eps_up \(probabilityBoundText($0, digits: 5))" } ?? ""))
         }
         for warning in p.warnings {
             FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
@@ -334,7 +334,11 @@ struct NodeCommand: ParsableCommand {
             }
             let rounds: RecordedRounds
             do {
-                rounds = try RecordedRun.loadOne(records, party: settings.role, mode: settings.configuration.mode)
+                // A node never audits (its peer's events are on another host): times and
+                // positions may be absent.
+                var options = RecordImport()
+                options.requiresTimeAndPosition = false
+                rounds = try RecordedRun.loadOne(records, party: settings.role, mode: settings.configuration.mode, options: options)
             } catch {
                 throw CLIError.usage("\(error.description).")
             }

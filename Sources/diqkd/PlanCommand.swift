@@ -79,12 +79,13 @@ struct Plan: ParsableCommand {
             print("no positive key at any number of rounds for these parameters")
         }
         print("")
-        print("         rounds   test frac.         raw key    eps_up        key bits   key/round")
+        print([("rounds", 15), ("test frac.", 12), ("raw key", 15), ("eps_up", 14), ("key bits", 15), ("key/round", 11)]
+            .map { $0.0.leftPadded($0.1) }.joined(separator: " "))
         let stride = max(1, report.points.count / 12)
         for (i, p) in report.points.enumerated() where i % stride == 0 || i == report.points.count - 1 {
             let row = [grouped(p.rounds).leftPadded(15), formatted(p.testFraction, digits: 3).leftPadded(12),
                        grouped(p.rawKeyBits).leftPadded(15),
-                       formatted(p.epsilonUpper, digits: 4).leftPadded(9), grouped(p.keyBits).leftPadded(15),
+                       probabilityBoundText(p.epsilonUpper, digits: 4).leftPadded(14), grouped(p.keyBits).leftPadded(15),
                        formatted(p.keyBitsPerRound, digits: 4).leftPadded(11)]
             print(row.joined(separator: " "))
         }

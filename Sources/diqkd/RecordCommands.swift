@@ -91,7 +91,10 @@ struct Postprocess: ParsableCommand {
         var configuration = try classical.configuration(rounds: 1, frameBits: frameBits)
         let parameters = configuration.finiteSize
         let progress = ProgressReporter()
-        let imports = try positions.imports(importing)
+        var imports = try positions.imports(importing)
+        // Without the audit, times and positions are not used: files may lack them.
+        imports.alice.requiresTimeAndPosition = !assumeNonsignaling
+        imports.bob.requiresTimeAndPosition = !assumeNonsignaling
         var loaded: RecordedRun
         do {
             loaded = try RecordedRun.load(alice: alice, bob: bob, aliceImport: imports.alice, bobImport: imports.bob,

@@ -166,4 +166,44 @@ struct RecordImportCommandTests {
         #expect(mismatch.status == 2 && mismatch.stderr.contains("bob-test.csv, line 6") && mismatch.stderr.contains("same test rounds"),
                 "\(mismatch.stderr)")
     }
+
+    /// Data like IBM Quantum's CHSH exports: per-trial settings and outcomes, no times, no
+    /// positions. Without the audit they are read as they are (the report says the fields are
+    /// absent); with it, the missing time column is named along with --assume-nonsignaling;
+    /// one column may serve two fields.
+    @Test func recordsWithoutTimesOrPositionsAreReadWithoutTheAudit() throws {
+        let dir = try temporaryDirectory()
+        let alice = dir.appendingPathComponent("alice.csv"), bob = dir.appendingPathComponent("bob.csv")
+        var a = "trial,setting,outcome,test\n", b = "trial,setting,outcome\n"
+        for k in 1...400 {
+            let u = k % 2, v = (k / 2) % 2, x = (k / 4) % 2
+            let y = (k % 5 == 0) != (u & v == 1) ? 1 - x : x
+            a += "\(k),\(u),\(x),\(k % 3 == 0 ? 1 : 0)\n"
+            b += "\(k),\(v),\(y)\n"
+        }
+        try a.write(to: alice, atomically: true, encoding: .utf8)
+        try b.write(to: bob, atomically: true, encoding: .utf8)
+        let files = ["postprocess", "--alice", alice.path, "--bob", bob.path, "--mode", "spot-check"]
+        let audited = try diqkd(files + ["--out", dir.appendingPathComponent("a").path])
+        #expect(audited.status == 2 && audited.stderr.contains("no time_ns column") && audited.stderr.contains("--assume-nonsignaling"),
+                "\(audited.stderr)")
+        for extra in [[], ["--column", "round=trial", "--column", "time_ns=trial", "--time-unit", "ns"]] {
+            let run = try diqkd(files + ["--assume-nonsignaling", "--json", "--out", dir.appendingPathComponent("p\(extra.count)").path] + extra)
+            #expect(run.status == 3, "\(extra): \(run.stderr)")  // 400 rounds give no key
+            let report = try run.json()
+            let columns = try #require(((report["import"] as? [String: Any])?["bob"] as? [String: Any])?["columns"] as? [String: String])
+            #expect(columns["x_m"] == "absent (not audited)", "\(columns)")
+            #expect(columns["time_ns"] == (extra.isEmpty ? "absent (not audited)" : "trial"), "\(columns)")
+            #expect((report["fieldStatistics"] as? [String: Any])?["trials"] as? Int == 400)
+        }
+    }
+
+    /// A finite-size bound of 1 or more on a probability is shown as "≥ 1 (no bound)", not
+    /// as a number above 1 (the JSON keeps the number).
+    @Test func boundsAboveOneAreShownAsNoBound() throws {
+        let plan = try diqkd(["plan", "--visibility", "1", "--min-rounds", "10", "--max-rounds", "100", "--points", "2"])
+        #expect(plan.status == 0 && plan.stdout.contains("≥ 1 (no bound)"), "\(plan.stdout)")
+        #expect(!plan.stdout.split(separator: "\n").contains { $0.contains("19.0") }, "\(plan.stdout)")
+    }
 }
+
