@@ -112,14 +112,15 @@ extension NodeProcesses {
 
 extension NodeLab {
     /// Starts the KME of `site` ("alice" or "bob") over `site.keys` with the lab's test PKI
-    /// (`pki/`), and waits until it answers.
-    func kme(_ site: String, port: Int) throws -> Launched {
+    /// (`pki/`), and waits until it answers; `wrapper` runs it under another program
+    /// (`prlimit --nofile=256:256 --`).
+    func kme(_ site: String, port: Int, wrapper: [String] = []) throws -> Launched {
         let server = try Launched(["kme", "--site", site, "--store", path("\(site).keys"), "--cert", path("pki/kme-\(site).pem"),
                                    "--key", path("pki/kme-\(site).key"), "--ca", path("pki/ca.pem"),
                                    "--listen", "127.0.0.1:\(port)", "--kme-id", "kme-\(site)",
                                    "--peer-kme-id", site == "alice" ? "kme-bob" : "kme-alice",
                                    "--master-sae", "sae-alice", "--slave-sae", "sae-bob", "--log-level", "error"],
-                                  executable: "diqkd-kme", in: folder)
+                                  executable: "diqkd-kme", wrapper: wrapper, in: folder)
         let deadline = Date(timeIntervalSinceNow: 20)
         while server.process.isRunning && Date() < deadline {
             if (try? NodeProcesses.KeyDeliveryTests.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "--cert", path("pki/sae-\(site).pem"),
