@@ -21,7 +21,8 @@ import Protocol
 ///   commit, which the next run finishes (``recover()``).
 /// - **Nothing is lost or clobbered.** An earlier run's keys and report are never deleted or
 ///   overwritten: publishing a new result (keys, or an aborted run's report) first moves them
-///   to `earlier/<UTC time>-<PID>/`, and the command says so.
+///   to `earlier/<UTC time>-<PID>/` (gathered in a hidden `earlier/.partial-…` folder and renamed
+///   whole, so every folder under `earlier/` is a complete result), and the command says so.
 package struct OutputFolder {
     package let path: String
     /// The descriptor holding the lock; closed (and the lock released) when the process ends.
@@ -127,12 +128,19 @@ package struct OutputFolder {
         let names = Set(lines.first?.split(separator: " ").map(String.init) ?? [])
         let earlier = lines.count > 1 ? lines[1] : ""
         let fm = FileManager.default
+        // The earlier result is gathered in `earlier/.partial-<name>` and appears under its name
+        // with one rename, so `earlier/` only ever shows complete results, whenever a kill falls.
+        let target = "\(path)/\(earlier.isEmpty ? "earlier/unnamed-\(getpid())" : earlier)"
+        let partial = SecretFiles.parentFolder(of: target) + "/.partial-" + (target.split(separator: "/").last.map(String.init) ?? "")
         for name in Self.resultNames where fm.fileExists(atPath: "\(path)/\(name)") {
             guard !names.contains(name) || fm.fileExists(atPath: "\(commit)/\(name)") else { continue }
-            let target = "\(path)/\(earlier.isEmpty ? "earlier/unnamed-\(getpid())" : earlier)"
             try SecretFiles.makePrivateFolder("\(path)/earlier")
-            try SecretFiles.makePrivateFolder(target)
-            try SecretFiles.rename("\(path)/\(name)", to: "\(target)/\(name)")
+            try SecretFiles.makePrivateFolder(partial)
+            try SecretFiles.rename("\(path)/\(name)", to: "\(partial)/\(name)")
+        }
+        if fm.fileExists(atPath: partial) {
+            SecretFiles.syncFolder(partial)
+            try SecretFiles.rename(partial, to: target)
         }
         for name in Self.resultNames where names.contains(name) && fm.fileExists(atPath: "\(commit)/\(name)") {
             try SecretFiles.rename("\(commit)/\(name)", to: "\(path)/\(name)")

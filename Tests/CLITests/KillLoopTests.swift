@@ -9,7 +9,9 @@ struct KillLoopTests {
     static let iterations = 100
 
     @Test func everyKillLeavesCompletePrivateResults() throws {
-        var seed = UInt64(Date().timeIntervalSince1970 * 1000)
+        // DIQKD_KILL_LOOP_SEED replays a printed seed.
+        var seed = ProcessInfo.processInfo.environment["DIQKD_KILL_LOOP_SEED"].flatMap { UInt64($0) }
+            ?? UInt64(Date().timeIntervalSince1970 * 1000)
         print("kill loop seed \(seed)")
         func next() -> UInt64 {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
@@ -80,7 +82,10 @@ struct KillLoopTests {
         }
         var results: [String] = []
         if !fm.fileExists(atPath: "\(out)/.diqkd-commit") { results.append(out) }
-        for name in (try? fm.contentsOfDirectory(atPath: "\(out)/earlier")) ?? [] { results.append("\(out)/earlier/\(name)") }
+        // `earlier/.partial-*` is an earlier result being gathered (renamed whole when complete).
+        for name in (try? fm.contentsOfDirectory(atPath: "\(out)/earlier")) ?? [] where !name.hasPrefix(".partial-") {
+            results.append("\(out)/earlier/\(name)")
+        }
         for folder in results { try checkResult(folder, iteration: iteration) }
         for name in try fm.contentsOfDirectory(atPath: out) {
             let allowed = ["alice.key", "bob.key", "report.json", ".diqkd.lock", "earlier", ".diqkd-commit"].contains(name)
