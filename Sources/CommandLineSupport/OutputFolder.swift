@@ -140,7 +140,15 @@ package struct OutputFolder {
         }
         if fm.fileExists(atPath: partial) {
             SecretFiles.syncFolder(partial)
-            try SecretFiles.rename(partial, to: target)
+            if fm.fileExists(atPath: target) {
+                // A folder a release before the partial folders filled in part: complete it.
+                for name in (try? fm.contentsOfDirectory(atPath: partial)) ?? [] {
+                    try SecretFiles.rename("\(partial)/\(name)", to: "\(target)/\(name)")
+                }
+                try destroyOutOfSight(partial, as: "partial-\(getpid())")
+            } else {
+                try SecretFiles.rename(partial, to: target)
+            }
         }
         for name in Self.resultNames where names.contains(name) && fm.fileExists(atPath: "\(commit)/\(name)") {
             try SecretFiles.rename("\(commit)/\(name)", to: "\(path)/\(name)")

@@ -21,6 +21,15 @@ extension NodeMeasurements {
         if case .source = self { return .simulatedSource }
         return .recorded
     }
+
+    /// Whether keys from these measurements are a simulation: a simulated source, or records a
+    /// simulation wrote (``RecordedRounds/simulated``).
+    public var isSimulated: Bool {
+        switch self {
+        case .source: return true
+        case .recorded(let rounds): return rounds.simulated
+        }
+    }
 }
 
 /// Bob's key of an earlier run, held until a hello tells whether Alice committed it.
@@ -152,7 +161,7 @@ public enum NodeBlock {
                                         seconds: ProtocolRun.seconds(clock.now - started), stageSeconds: stageSeconds,
                                         publicBits: channel.publicBits)
                 .authenticated(authenticationBits: Int(channel.consumedBytes) * 8, epsilonAuthentication: channel.epsilonAuthentication)
-            report.simulation = measurements.kind == .simulatedSource
+            report.simulation = measurements.isSimulated
             return report
         }
         func report(_ protocolReport: ProtocolReport) -> NodeReport {

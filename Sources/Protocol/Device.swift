@@ -27,12 +27,16 @@ public struct RecordedRounds: Sendable {
     public let outputs: BitVector
     /// Spot-check mode: the rounds marked as tests before the measurements.
     public let testMarks: BitVector?
+    /// The rounds came from a simulation (records marked by `simulate --record`): keys from them
+    /// are never secret.
+    public var simulated = false
 
-    public init(inputs: BitVector, outputs: BitVector, testMarks: BitVector? = nil) {
+    public init(inputs: BitVector, outputs: BitVector, testMarks: BitVector? = nil, simulated: Bool = false) {
         precondition(inputs.count == outputs.count && (testMarks?.count ?? inputs.count) == inputs.count)
         self.inputs = inputs
         self.outputs = outputs
         self.testMarks = testMarks
+        self.simulated = simulated
     }
 }
 

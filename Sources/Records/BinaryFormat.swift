@@ -3,7 +3,8 @@ import CZlib
 /// The compact binary form of the record format, version 3:
 ///
 /// - a 16-byte header: the magic `DIQKDRC3`, a flags byte (bit 0: time uncertainty present,
-///   bit 1: test marks present), three zero bytes, and the CRC-32 of those 12 bytes
+///   bit 1: test marks present, bit 2: written by a simulation), three zero bytes, and the
+///   CRC-32 of those 12 bytes
 ///   (little-endian, as every integer here);
 /// - blocks, each: its record count (u32, at least 1), its payload length in bytes (u32, at
 ///   most ``maximumPayload``), the payload, and the CRC-32 of the block's index (u64, 0 for
@@ -53,7 +54,7 @@ enum BinaryFormat {
 
     /// The 16-byte header for `columns`.
     static func header(_ columns: RecordColumns) -> [UInt8] {
-        var bytes = magic + [(columns.timeUncertainty ? 1 : 0) | (columns.testMarks ? 2 : 0), 0, 0, 0]
+        var bytes = magic + [(columns.timeUncertainty ? 1 : 0) | (columns.testMarks ? 2 : 0) | (columns.simulated ? 4 : 0), 0, 0, 0]
         let crc = bytes.withUnsafeBytes { crc32($0) }
         bytes += littleEndian(crc)
         return bytes

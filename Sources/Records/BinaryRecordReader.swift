@@ -63,13 +63,14 @@ public struct BinaryRecordReader: RecordReader {
             throw RecordError(file: path, line: nil, message: "truncated: the file ends inside its 16-byte header")
         }
         let crc = buffer[0..<12].withUnsafeBytes { BinaryFormat.crc32($0) }
-        guard crc == BinaryFormat.readUInt32(buffer, 12), buffer[9..<12].allSatisfy({ $0 == 0 }), flags & ~3 == 0 else {
+        guard crc == BinaryFormat.readUInt32(buffer, 12), buffer[9..<12].allSatisfy({ $0 == 0 }), flags & ~7 == 0 else {
             throw RecordError(file: path, line: nil, message: "the header fails its checksum: the file is corrupt")
         }
         position = BinaryFormat.headerBytes
-        columns = RecordColumns(timeUncertainty: flags & 1 != 0, testMarks: flags & 2 != 0)
+        columns = RecordColumns(timeUncertainty: flags & 1 != 0, testMarks: flags & 2 != 0, simulated: flags & 4 != 0)
         importReport = ImportReport(file: path, format: "binary")
         importReport.binaryVersion = Int(version - 48)
+        importReport.simulated = columns.simulated
     }
 
     public var fractionRead: Double {

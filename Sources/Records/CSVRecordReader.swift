@@ -58,10 +58,16 @@ public struct CSVRecordReader: RecordReader {
         // nor a comment.
         var first: Range<Int>?
         var comments = 0
+        var simulated = false
+        let marker = Array(RecordColumns.simulatedMarker.utf8)
         while let range = try CSVRecordReader.nextLine(&buffer, &position, input, chunkBytes, path: path, line: line) {
             line += 1
             let text = buffer[range].drop { $0 == 32 || $0 == 9 }
-            if text.first == 35 { comments += 1; continue }
+            if text.first == 35 {
+                if text.starts(with: marker) { simulated = true }
+                comments += 1
+                continue
+            }
             if text.allSatisfy({ $0 == 13 || $0 == 32 || $0 == 9 }) { continue }
             first = range
             break
@@ -96,6 +102,8 @@ public struct CSVRecordReader: RecordReader {
             position = first.lowerBound
             line -= 1
         }
+        layout.columns.simulated = simulated
+        report.simulated = simulated
         report.recordFlags()
         importReport = report
         general = GeneralRowParser(layout: layout)

@@ -9,6 +9,7 @@ public final class CSVRecordWriter {
         self.path = path
         self.columns = columns
         output = try BufferedFileOutput(path: path)
+        if columns.simulated { output.buffer.append(contentsOf: Array((RecordColumns.simulatedMarker + "\n").utf8)) }
         output.buffer.append(contentsOf: Array((columns.header + "\n").utf8))
     }
 

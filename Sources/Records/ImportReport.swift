@@ -44,6 +44,8 @@ public struct ImportReport: Sendable, Hashable, Codable {
     public var quotedFields = 0
     /// Rounds read.
     public var rounds = 0
+    /// The file says it was written by a simulation (``RecordColumns/simulated``).
+    public var simulated = false
 
     /// What ``columns`` names for a time or position field the file lacks when the audit is
     /// not run (``RecordImport/requiresTimeAndPosition`` false).

@@ -44,11 +44,19 @@ public struct RecordBatch: Sendable, Equatable {
 public struct RecordColumns: Sendable, Hashable {
     public var timeUncertainty: Bool
     public var testMarks: Bool
+    /// The file was written by a simulation (`simulate --record`, or `convert` of such a file):
+    /// a CSV file says so in its first line (``simulatedMarker``), a binary one in its flags
+    /// (bit 2). Keys from such records are never secret.
+    public var simulated: Bool
 
-    public init(timeUncertainty: Bool = false, testMarks: Bool = false) {
+    public init(timeUncertainty: Bool = false, testMarks: Bool = false, simulated: Bool = false) {
         self.timeUncertainty = timeUncertainty
         self.testMarks = testMarks
+        self.simulated = simulated
     }
+
+    /// The comment line a CSV record file written by a simulation starts with.
+    public static let simulatedMarker = "# diqkd simulate: SIMULATED measurements; keys from these records are not secret"
 
     public static let required = ["round", "input", "output", "time_ns", "x_m", "y_m", "z_m"]
 

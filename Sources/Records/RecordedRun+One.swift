@@ -37,6 +37,7 @@ extension RecordedRun {
             }
         }
         guard inputs.count > 0 else { throw RecordError(file: path, line: 2, message: "no rounds") }
-        return RecordedRounds(inputs: inputs, outputs: outputs, testMarks: party == .alice && mode == .spotCheck ? marks : nil)
+        return RecordedRounds(inputs: inputs, outputs: outputs, testMarks: party == .alice && mode == .spotCheck ? marks : nil,
+                              simulated: reader.columns.simulated)
     }
 }

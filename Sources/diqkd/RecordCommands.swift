@@ -12,7 +12,7 @@ enum SimulatedLayout {
     static let roundIntervalNs: Int64 = 1000
 
     static func write(_ rounds: RecordedRounds, path: String, bob: Bool) throws {
-        let columns = RecordColumns(timeUncertainty: false, testMarks: rounds.testMarks != nil)
+        let columns = RecordColumns(timeUncertainty: false, testMarks: rounds.testMarks != nil, simulated: true)
         do {
             let writer = try CSVRecordWriter(path: path, columns: columns)
             var start = 0
@@ -128,7 +128,7 @@ struct Postprocess: ParsableCommand {
                 refused.auditVerdict = "fail"
                 refused.warnings += dataWarnings
                 try deliver(alice: .aborted(reason: refused.abortReason!), bob: .aborted(reason: refused.abortReason!),
-                            report: refused, supplement: supplement, simulation: false, to: folder, json: json)
+                            report: refused, supplement: supplement, simulation: loaded.imports.contains(where: \.simulated), to: folder, json: json)
                 return
             }
         }
@@ -138,7 +138,9 @@ struct Postprocess: ParsableCommand {
         report.premise = assumeNonsignaling ? "assumed" : "audited"
         report.auditVerdict = auditVerdict
         report.warnings += dataWarnings
-        try deliver(alice: result.alice, bob: result.bob, report: report, supplement: supplement, simulation: false, to: folder, json: json)
+        // Records written by `simulate --record` (or converted from them) say so.
+        try deliver(alice: result.alice, bob: result.bob, report: report, supplement: supplement,
+                    simulation: loaded.imports.contains(where: \.simulated), to: folder, json: json)
     }
 }
 

@@ -138,9 +138,16 @@ extension NodeProcesses {
             defer { lab.remove() }
             let (source, sourcePort) = try lab.source()
             defer { source.stop() }
-            let silent = try await offThePool { try (0..<33).map { _ in try loopbackSocket(to: sourcePort) } }.get()
+            // One at a time, so that the source's accept loop keeps up (the listener closes, silently,
+            // connections beyond 16 waiting to be accepted).
+            let silent = try await offThePool {
+                try (0..<40).map { _ in
+                    usleep(50_000)  // blocking-exception: on offThePool's own thread.
+                    return try loopbackSocket(to: sourcePort)
+                }
+            }.get()
             defer { for fd in silent { close(fd) } }
-            let deadline = Date(timeIntervalSinceNow: 10)
+            let deadline = Date(timeIntervalSinceNow: 30)
             while !source.stderr.contains("at most 32 devices at once") && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(source.stderr.contains("the source serves at most 32 devices at once"), "\(source.stderr)")
             #expect(source.process.isRunning)
