@@ -128,6 +128,7 @@ struct NodeCommand: ParsableCommand {
         try deliverCommitted(folder: folder, keyName: keyName, pool: pool)
         var block = 0
         var failures = 0
+        var strangers = StrangerLog()
         while blocks == 0 || block < blocks {
             block += 1
             guard pool.remaining >= UInt64(NodeBlock.poolBytesPerRun) else {
@@ -160,11 +161,12 @@ struct NodeCommand: ParsableCommand {
             if listener != nil && !result.peerAuthenticated {
                 // Not a run: a connection whose hello did not authenticate spent no key. Keep
                 // listening for the real peer.
-                log("dropped a connection from \(connection.peer) before authentication: "
-                    + "\(result.report.protocolReport.abortReason ?? "no hello")")
+                strangers.note("dropped a connection from \(connection.peer) before authentication: "
+                               + "\(result.report.protocolReport.abortReason ?? "no hello")", log: log)
                 block -= 1
                 continue
             }
+            strangers.flush(log: log)
             switch result.settlement {
             case .committed(let number)?: log("pending block \(number): Alice delivered it; delivered here too")
             case .discarded(let number)?: log("pending block \(number): Alice did not deliver it; destroyed")
@@ -360,5 +362,30 @@ struct NodeCommand: ParsableCommand {
 
     func log(_ line: String) {
         FileHandle.standardError.write(Data("diqkd node: \(line)\n".utf8))
+    }
+}
+
+/// The listener's lines about connections dropped before authentication, at most one a
+/// second, so that a crowd of strangers cannot flood the log; the next line says how many
+/// were left out.
+struct StrangerLog {
+    private var last: ContinuousClock.Instant?
+    private var suppressed = 0
+
+    mutating func note(_ line: String, log: (String) -> Void) {
+        let now = ContinuousClock.now
+        if let last, now - last < .seconds(1) {
+            suppressed += 1
+            return
+        }
+        log(line + (suppressed > 0 ? " (and \(suppressed) more such connections since the last such line)" : ""))
+        last = now
+        suppressed = 0
+    }
+
+    /// Says how many lines were left out since the last one, if any (after a real run).
+    mutating func flush(log: (String) -> Void) {
+        if suppressed > 0 { log("\(suppressed) more connections were dropped before authentication") }
+        suppressed = 0
     }
 }

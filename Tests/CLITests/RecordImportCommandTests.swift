@@ -120,15 +120,22 @@ struct RecordImportCommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.csv").path))
     }
 
+    /// Trials 1…n with settings u, v and outcomes x, y: every fifth trial fails the CHSH game,
+    /// so each correlator is 1 − 2·(the fraction failing in its pair) and S is about 2.4.
+    func chshTrials(_ n: Int) -> [(k: Int, u: Int, v: Int, x: Int, y: Int)] {
+        (1...n).map { k in
+            let u = k % 2, v = (k / 2) % 2, x = (k / 4) % 2
+            return (k, u, v, x, (k % 5 == 0) != (u & v == 1) ? 1 - x : x)
+        }
+    }
+
     /// Reports carry the import section and the field's statistics; spot-check key rounds with
     /// other inputs are counted and warned about; Bob's test column must agree.
     @Test func postprocessAndAuditReportTheImportAndTheFieldsStatistics() throws {
         let dir = try temporaryDirectory()
         let alice = dir.appendingPathComponent("alice.csv"), bob = dir.appendingPathComponent("bob.csv")
         var a = "# lab A\ntrial;setting;outcome;time_ps;test\n", b = "trial;setting;outcome;time_ps\n"
-        for k in 1...400 {
-            let u = k % 2, v = (k / 2) % 2, x = (k / 4) % 2
-            let y = (k % 5 == 0) != (u & v == 1) ? 1 - x : x
+        for (k, u, v, x, y) in chshTrials(400) {
             a += "\(k);\(u + 1);\(x == 0 ? "+1" : "-1");\(k * 1_000_000);\(k % 3 == 0 ? 1 : 0)\n"
             b += "\(k);\(v + 1);\(y == 0 ? "+1" : "-1");\(k * 1_000_000 + 7)\n"
         }
@@ -175,9 +182,7 @@ struct RecordImportCommandTests {
         let dir = try temporaryDirectory()
         let alice = dir.appendingPathComponent("alice.csv"), bob = dir.appendingPathComponent("bob.csv")
         var a = "trial,setting,outcome,test\n", b = "trial,setting,outcome\n"
-        for k in 1...400 {
-            let u = k % 2, v = (k / 2) % 2, x = (k / 4) % 2
-            let y = (k % 5 == 0) != (u & v == 1) ? 1 - x : x
+        for (k, u, v, x, y) in chshTrials(400) {
             a += "\(k),\(u),\(x),\(k % 3 == 0 ? 1 : 0)\n"
             b += "\(k),\(v),\(y)\n"
         }
