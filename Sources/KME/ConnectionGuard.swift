@@ -147,7 +147,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let counter: ConnectionCounter
     private var address: String?
-    private var deadline: Scheduled<Void>?
+    /// When the connection's current phase must end, and what it waits for (nil: no
+    /// deadline while the server answers). Set per phase without scheduling anything; one
+    /// timer per connection checks it every ``checkInterval``, so a timeout ends at most that
+    /// much late and a request costs no timer operations.
+    private var phase: (deadline: NIODeadline, what: String)?
+    private var checker: RepeatedTask?
+    /// How often a connection's deadline is checked.
+    static let checkInterval = TimeAmount.milliseconds(250)
     private var proven = false
 
     init(counter: ConnectionCounter) {
@@ -176,7 +183,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -205,8 +212,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func release(_ channel: Channel) {
-        deadline?.cancel()
-        deadline = nil
+        checker?.cancel()
+        checker = nil
+        phase = nil
         if let address {
             counter.close(address, channel)
             self.address = nil
@@ -223,8 +231,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             arm(context: context, seconds: counter.limits.bodyTimeout, what: "its request body")
         case .end:
             // The response is the server's business; no client deadline until it is written.
-            deadline?.cancel()
-            deadline = nil
+            phase = nil
         case .body:
             break
         }
@@ -239,13 +246,22 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func arm(context: ChannelHandlerContext, seconds: Double, what: String) {
-        deadline?.cancel()
-        let channel = context.channel
-        let logger = counter.logger
-        let address = self.address ?? "unknown"
-        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
-            logger.debug("closing a connection from \(address): no \(what) within \(seconds) s")
-            channel.close(promise: nil)
+        phase = (.now() + .nanoseconds(Int64(seconds * 1e9)), what)
+        guard checker == nil else { return }
+        // The timer holds the handler until `release` cancels it (the channel's end).
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop), channel = context.channel
+        checker = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.checkInterval, delay: Self.checkInterval) { _ in
+            handler.value.expire(channel)
         }
     }
+
+    /// Closes the connection when its phase is past its deadline.
+    private func expire(_ channel: Channel) {
+        guard let phase, phase.deadline < .now() else { return }
+        counter.logger.debug("closing a connection from \(address ?? "unknown"): no \(phase.what) in time")
+        checker?.cancel()
+        checker = nil
+        channel.close(promise: nil)
+    }
+
 }

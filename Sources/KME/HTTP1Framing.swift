@@ -74,15 +74,12 @@ final class HTTP1Framing: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "connection", value: "close")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
     /// The Error object of clause 6.5 for `message`, as JSON.
     static func errorBody(_ message: String) -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(ErrorBody(message: message, details: []))) ?? Data("{}".utf8)
-        return ByteBuffer(bytes: data)
+        jsonBytes(ErrorBody(message: message, details: []))
     }
 
     /// Puts a framing handler just before the pipeline's conversion to HTTP types.

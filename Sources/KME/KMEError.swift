@@ -54,10 +54,13 @@ struct ErrorBody: Codable, Sendable {
 
 /// A JSON response with `Content-Type: application/json`.
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+    Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: jsonBytes(value)))
+}
+
+/// `value` as compact JSON with sorted keys, the form of every body the KME sends.
+func jsonBytes(_ value: some Encodable) -> ByteBuffer {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     // Encoding these plain structs of strings and integers cannot fail.
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    return ByteBuffer(bytes: (try? encoder.encode(value)) ?? Data("{}".utf8))
 }

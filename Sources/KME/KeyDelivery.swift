@@ -142,7 +142,7 @@ public struct KeyDelivery: Sendable {
                     logger.error("key store block damaged; skipped from now on", metadata: ["block": "\(block)", "error": "\(error.description)"])
                 }
             } catch {
-                return try await storeCall("enc_keys", caller) { () async throws(KeyStoreError) in throw error }
+                throw refusal(for: error, "enc_keys", caller)
             }
         }
         let blocks = damaged.withLockedValue { $0.sorted() }
@@ -158,21 +158,26 @@ public struct KeyDelivery: Sendable {
         do {
             return try await body()
         } catch {
-            let mapped: KMEError = switch error.code {
-            case .insufficient: .unavailable("not enough key: \(error.description)")
-            case .notYetStored: .unavailable("block \(error.block ?? 0) is not stored at this site yet (its node settles it "
-                                             + "in its next run). Retry later.", [["block": "\(error.block ?? 0)"]])
-            case .damaged: .unavailable(error.description, [["block": "\(error.block ?? 0)"]])
-            case .storage, .conflict, .permissions: .unavailable("the key store failed")
-            case .unknownKey: .badRequest("unknown key_ID: \(error.description)")
-            case .alreadyDelivered: .badRequest("key_ID already delivered: \(error.description)")
-            case .invalidRequest: .badRequest(error.description)
-            }
-            if [.storage, .conflict, .permissions, .damaged].contains(error.code) {
-                logger.error("key store failed", metadata: ["method": "\(method)", "error": "\(error.description)"])
-            }
-            throw refuse(mapped, method, caller)
+            throw refusal(for: error, method, caller)
         }
+    }
+
+    /// The API's answer to a store's refusal, logged (the store's own failures at error level).
+    private func refusal(for error: KeyStoreError, _ method: String, _ caller: String) -> KMEError {
+        let mapped: KMEError = switch error.code {
+        case .insufficient: .unavailable("not enough key: \(error.description)")
+        case .notYetStored: .unavailable("block \(error.block ?? 0) is not stored at this site yet (its node settles it "
+                                         + "in its next run). Retry later.", [["block": "\(error.block ?? 0)"]])
+        case .damaged: .unavailable(error.description, [["block": "\(error.block ?? 0)"]])
+        case .storage, .conflict, .permissions: .unavailable("the key store failed")
+        case .unknownKey: .badRequest("unknown key_ID: \(error.description)")
+        case .alreadyDelivered: .badRequest("key_ID already delivered: \(error.description)")
+        case .invalidRequest: .badRequest(error.description)
+        }
+        if [.storage, .conflict, .permissions, .damaged].contains(error.code) {
+            logger.error("key store failed", metadata: ["method": "\(method)", "error": "\(error.description)"])
+        }
+        return refuse(mapped, method, caller)
     }
 
     private func refuse(_ error: KMEError, _ method: String, _ caller: String) -> KMEError {
