@@ -22,20 +22,6 @@ public struct BlockCursor: Sendable, Hashable {
     public var remaining: Int {
         length - cursor - delivered.reduce(0) { $0 + $1.count }
     }
-
-    /// The lengths of the runs of bytes neither issued nor delivered, in order, empty ones
-    /// left out: what ``carve(count:bytes:from:)`` may cut keys from, since a key never covers
-    /// a delivered range.
-    public var openRuns: [Int] {
-        var runs: [Int] = []
-        var position = cursor
-        for range in delivered where range.upperBound > position {
-            if range.lowerBound > position { runs.append(range.lowerBound - position) }
-            position = range.upperBound
-        }
-        if length > position { runs.append(length - position) }
-        return runs
-    }
 }
 
 /// A block's cursor move in a ``CarvePlan``.
@@ -131,4 +117,24 @@ public struct KeyStoreLimits: Sendable, Hashable, Codable {
             throw KeyStoreError(.invalidRequest, "asked for \(ids) key IDs; one request takes 1 to \(maxKeysPerRequest).")
         }
     }
+}
+
+/// The SQL both backends answer ``KeyStoreStatus/openRuns`` with, over their `blocks` and
+/// `delivered` tables (names given, schema-qualified where needed): in each block with room,
+/// the gaps between its delivered ranges from its cursor on, then its tail, empty ones left
+/// out, oldest block first. Delivered ranges lie at or past the cursor and are disjoint, so
+/// each gap is a range's start minus the previous range's end (or the cursor), and the tail
+/// is the length minus the last range's end (or the cursor). One row per run, so a store with
+/// many keys delivered by ID sends back only its gaps, not every range.
+public func openRunsSQL(blocks: String, delivered: String) -> String {
+    """
+    SELECT run FROM (
+        SELECT d.block AS run_block, d.first_byte AS run_start,
+               d.first_byte - coalesce(lag(d.end_byte) OVER (PARTITION BY d.block ORDER BY d.first_byte), b.cursor) AS run
+        FROM \(delivered) d JOIN \(blocks) b ON b.number = d.block WHERE b.cursor < b.length
+        UNION ALL
+        SELECT b.number, b.length, b.length - coalesce((SELECT max(x.end_byte) FROM \(delivered) x WHERE x.block = b.number), b.cursor)
+        FROM \(blocks) b WHERE b.cursor < b.length
+    ) AS runs WHERE run > 0 ORDER BY run_block, run_start
+    """
 }

@@ -45,7 +45,8 @@ public struct KeyStoreStatus: Sendable, Codable, Hashable {
     /// are not secret. Non-zero means this store served test keys.
     public let simulatedBlocks: Int
     /// The lengths in bytes of the runs of undelivered bytes a key can be carved from: in each
-    /// block, from its cursor on, between the ranges delivered already (oldest block first).
+    /// block, from its cursor on, between the ranges delivered already (oldest block first;
+    /// ``openRunsSQL(blocks:delivered:)``).
     /// A key never spans two runs, so `Σ ⌊run / b⌋` keys of `b` bytes can be issued
     /// (``keys(ofBytes:)``).
     public let openRuns: [Int]

@@ -230,12 +230,9 @@ struct PostgresSchema: Sendable {
         var figures: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
         for try await row in rows.decode((Int64, Int64, Int64, Int64, Int64).self) { figures = row }
         let (count, open, given, last, simulatedCount) = figures
-        let ranges = try await deliveredRanges(nil, c, log)
         var runs: [Int] = []
-        let blockRows = try await c.query("SELECT number, length, cursor FROM \(unescaped: blocks) WHERE cursor < length ORDER BY number", logger: log)
-        for try await (number, length, cursor) in blockRows.decode((Int64, Int64, Int64).self) {
-            runs += BlockCursor(number: UInt32(number), length: Int(length), cursor: Int(cursor), delivered: ranges[UInt32(number)] ?? []).openRuns
-        }
+        let runRows = try await c.query(PostgresQuery(unsafeSQL: openRunsSQL(blocks: blocks, delivered: delivered)), logger: log)
+        for try await run in runRows.decode(Int64.self) { runs.append(Int(run)) }
         return KeyStoreStatus(blocks: Int(count), storedKeyBits: 8 * Int(open - given), lastBlock: UInt64(last),
                               simulatedBlocks: Int(simulatedCount), openRuns: runs)
     }

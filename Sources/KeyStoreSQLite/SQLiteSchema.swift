@@ -135,7 +135,7 @@ enum SQLiteSchema {
         let delivered = try Int.fetchOne(db, sql: "SELECT coalesce(sum(end_byte - first_byte), 0) FROM delivered") ?? 0
         let simulated = try Int.fetchOne(db, sql: "SELECT count(*) FROM simulated_blocks") ?? 0
         return KeyStoreStatus(blocks: blocks, storedKeyBits: 8 * (open - delivered), lastBlock: UInt64(try lastBlock(db)),
-                              simulatedBlocks: simulated, openRuns: try openBlocks(db).flatMap(\.openRuns))
+                              simulatedBlocks: simulated, openRuns: try Int.fetchAll(db, sql: openRunsSQL(blocks: "blocks", delivered: "delivered")))
     }
 
     /// The highest block number stored, retired ones included (0: none).

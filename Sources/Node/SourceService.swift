@@ -59,6 +59,7 @@ public final class SourceService: @unchecked Sendable {
                 connection.close()
                 continue
             }
+            // blocking-exception: each device connection is served, blocking, on a thread of its own.
             let thread = Thread { [self] in
                 self.serve(connection)
                 lock.withLock { connections -= 1 }

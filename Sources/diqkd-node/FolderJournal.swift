@@ -16,6 +16,7 @@ func waitFor(_ work: @escaping @Sendable () async throws -> Void) throws {
         do { try await work() } catch { outcome.error = error }
         done.signal()
     }
+    // blocking-exception: the synchronous command's main thread waits; the work runs on the pool.
     done.wait()
     if let error = outcome.error as? KeyStoreError { throw CLIError.failure("--store: \(error.description)") }
     if let error = outcome.error { throw error }

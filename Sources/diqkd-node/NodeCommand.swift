@@ -196,6 +196,7 @@ struct NodeCommand: ParsableCommand {
         }
         let wait = min(60, 1 << min(failures - 1, 6))
         log("\(failure.message) Failed blocks in a row: \(failures) of at most \(maxFailures); next attempt in \(wait) s.")
+        // blocking-exception: the synchronous command's main thread, between two blocks.
         Thread.sleep(forTimeInterval: Double(wait))
     }
 

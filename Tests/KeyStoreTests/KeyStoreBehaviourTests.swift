@@ -302,6 +302,9 @@ import Testing
             let issued = try await master.issue(count: 3, bytes: 40)
             #expect(issued.map { KeyRange.parse($0.id)!.range.offset } == [32, 72, 112])
             #expect(try await other.retrieve([issued[1].id]) == [issued[1]])
+            // The status counts the runs around the retrieved range: 32..<72 and 112..<400.
+            #expect(try await other.status().openRuns == [40, 288])
+            #expect(try await other.status().keys(ofBytes: 40) == 1 + 7)
             let again = try await other.issue(count: 4, bytes: 40)
             let offsets = again.map { KeyRange.parse($0.id)!.range.offset }
             #expect(offsets == [32, 112, 152, 192], "\(offsets): the retrieved range 72..<112 must be skipped")
