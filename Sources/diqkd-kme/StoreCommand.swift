@@ -19,8 +19,11 @@ struct StoreImport: AsyncParsableCommand {
         discussion: """
             Both sites must import their copies of the same key under the same block number: \
             the key IDs a KME hands out name the block, and the other site finds the same bytes \
-            by them. The key file is read whole (bits beyond the last whole byte are dropped); \
-            the file itself is left as it is.
+            by them. The key's length in bits is its report's (`deliveredKeyBits` of a node's \
+            block, else `keyBits`): the padding bits of a last partial byte, and so that byte, \
+            are dropped, since a store hands out whole bytes and those bits are known zeros. A \
+            file whose size does not fit its report's length is refused. A test key stored \
+            without a report counts every byte. The file itself is left as it is.
 
             The run's report (report.json beside the key file, or --report) must say the key came \
             from real measurements (`"simulation": false`, as `postprocess` writes): a key from \
@@ -57,12 +60,17 @@ struct StoreImport: AsyncParsableCommand {
         }
         // A stored block holds at most 2^28 bytes (KeyRange.maxBlockBytes); the store refuses more.
         let data = try BoundedFile.read(key, maximumBytes: KeyRange.maxBlockBytes, what: "--key \(key)")
-        let simulated = try simulation()
+        let (simulated, keyBits) = try runReport()
+        if let keyBits, (keyBits + 7) / 8 != data.count {
+            throw CLIError.usage("--key \(key) holds \(data.count) bytes, but its report says the key has \(grouped(keyBits)) bits "
+                                 + "(\((keyBits + 7) / 8) bytes): the report is not this key's.")
+        }
         if simulated && !allowSimulatedKeys {
             throw CLIError.usage("--key \(key) comes from simulated measurements (its report says \"simulation\": true): such a key is "
                                  + "never secret, so the store takes it only with --allow-simulated-keys (for testing).")
         }
-        var bytes = [UInt8](data)
+        // Whole bytes only: a last partial byte's padding bits are zeros everyone knows.
+        var bytes = [UInt8](data.prefix(keyBits.map { $0 / 8 } ?? data.count))
         defer { for i in bytes.indices { bytes[i] = 0 } }
         let keyStore = try await openStore(store)
         let added: Bool
@@ -82,12 +90,13 @@ struct StoreImport: AsyncParsableCommand {
         }
     }
 
-    /// Whether the run's report marks the key as simulated. A report that cannot be read or
-    /// does not say counts as simulated: a key is taken as secret only when its report says so.
-    private func simulation() throws -> Bool {
+    /// What the run's report says of the key: whether it is simulated, and its length in bits
+    /// (nil without a report). A report that cannot be read or does not say counts as
+    /// simulated: a key is taken as secret only when its report says so.
+    private func runReport() throws -> (simulated: Bool, keyBits: Int?) {
         let path = report ?? SecretFiles.parentFolder(of: key) + "/report.json"
         guard FileManager.default.fileExists(atPath: path) else {
-            if allowSimulatedKeys { return true }
+            if allowSimulatedKeys { return (true, nil) }
             throw CLIError.usage("--report \(path): cannot read the run's report, which must say whether the key was simulated "
                                  + "(give --report FILE, or --allow-simulated-keys to store it as a test key).")
         }
@@ -95,13 +104,14 @@ struct StoreImport: AsyncParsableCommand {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw CLIError.usage("--report \(path) is not a diqkd report (not a JSON object).")
         }
+        let keyBits = object["deliveredKeyBits"] as? Int ?? object["keyBits"] as? Int
         guard let simulation = object["simulation"] as? Bool else {
-            if allowSimulatedKeys { return true }
+            if allowSimulatedKeys { return (true, keyBits) }
             throw CLIError.usage("--report \(path) does not say whether the key was simulated (a report from before this field "
                                  + "existed); run it again, or give --allow-simulated-keys to store it as a test key.")
         }
         if object["aborted"] as? Bool == true { throw CLIError.usage("--report \(path) is the report of an aborted run, which made no key.") }
-        return simulation
+        return (simulation, keyBits)
     }
 }
 

@@ -246,7 +246,10 @@ struct NodeCommand: ParsableCommand {
     private func finish(_ result: NodeBlock.Result, folder: OutputFolder, refilled: Bool?, alarm: String?) throws {
         var report = result.report
         if records != nil { report.protocolReport.premise = "assumed" }
-        if json { try JSONOutput.print(report, pretty: false) }
+        if json {
+            try JSONOutput.print(report, pretty: false)
+            fflush(nil)  // every C stream, stdout among them
+        }
         guard case .key = result.outcome, !report.protocolReport.aborted else {
             try folder.publishAborted(session: report.node.session, report: report)
             if !json { printSummary(report, folder: nil, refilled: nil) }
@@ -291,6 +294,8 @@ struct NodeCommand: ParsableCommand {
               + "net key \(grouped(p.netKeyBits ?? 0)) bits; eps_total \(formatted(p.epsilonTotal ?? 0, digits: 3)); "
               + "pool left \(grouped(Int(n.poolRemainingBits))) bits")
         print("time: \(String(format: "%.2f", p.seconds)) s, \(grouped(n.wireBytes)) bytes on the wire")
+        // A node run until stopped (or killed) must not keep its summaries in a buffer.
+        fflush(nil)  // every C stream, stdout among them
     }
 
     private func settings() throws -> NodeSettings {

@@ -31,4 +31,33 @@ struct SimulatedRecordsTests {
         let stored = try diqkd(["store", "import", "--store", path("alice.keys"), "--key", path("post-bin/alice.key"), "--block", "1"])
         #expect(stored.status == 2 && stored.stderr.contains("simulated"), "\(stored.stderr)")
     }
+
+    /// `store import` takes the key's length from its report: the padding bits of a last
+    /// partial byte (known zeros) are not stored, and a report of another length is refused.
+    @Test func storeImportDropsAPartialLastByte() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let made = try diqkd(["simulate", "--rounds", "500000", "--seed", "4", "--visibility", "1", "--epsilon-pe", "1e-3",
+                              "--epsilon-pa", "1e-3", "--test-fraction", "0.2", "--out", path("sim"), "--json"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let keyBits = try #require(try made.json()["keyBits"] as? Int)
+        try #require(keyBits % 8 != 0, "seed 4 gives \(keyBits) bits, a whole number of bytes: choose another seed")
+        let store = ["store", "import", "--store", path("alice.keys"), "--block", "1", "--allow-simulated-keys"]
+        let stored = try diqkd(store + ["--key", path("sim/alice.key")])
+        #expect(stored.status == 0 && stored.stdout.contains("\(grouped(keyBits / 8 * 8)) bits added"), "\(stored.stdout)\(stored.stderr)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path("sim/alice.key")))
+        try bytes.dropLast().write(to: URL(fileURLWithPath: path("sim/short.key")))
+        let short = try diqkd(store + ["--key", path("sim/short.key"), "--report", path("sim/report.json")])
+        #expect(short.status == 2 && short.stderr.contains("the report is not this key's"), "\(short.stderr)")
+    }
+
+    private func grouped(_ value: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.groupingSeparator = ","
+        formatter.usesGroupingSeparator = true
+        return formatter.string(from: NSNumber(value: value)) ?? "\(value)"
+    }
 }
+
